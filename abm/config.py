@@ -1,0 +1,169 @@
+"""Configuration schema: the dataclasses Hydra checks every config against.
+
+Types are enforced by OmegaConf when Hydra composes the config, so a typo or a wrong type stops
+the run before anything happens. What types cannot say (ranges, names, shapes, sums) is checked
+by :mod:`abm.validation`. Every rate is per hour and every duration is in hours unless its name
+says otherwise. Defaults for Belgium live in ``configs/`` with their sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+
+@dataclass
+class ResourceConfig:
+    """A resource that assets supply to one another (power, telecom, water, ...)."""
+
+    #: ``region``: consumers draw on suppliers in their own region (falling back to the whole
+    #: country when their region has none); ``national``: on suppliers anywhere.
+    scope: str = "region"
+    description: str = ""
+
+
+@dataclass
+class NeedConfig:
+    """One resource an asset type needs in order to work."""
+
+    #: Distinct supplier assets each consumer is linked to; any one working suffices (OR).
+    suppliers: int = 2
+    #: Hours the consumer runs on its own backup (generator, battery, tank) without supply.
+    backup_hours: float = 0.0
+
+
+@dataclass
+class OperatorConfig:
+    """A family of infrastructure operators: one or more per area."""
+
+    sector: str = MISSING
+    label: str = ""
+    #: ``belgium``, ``federated_region`` (Flanders, Wallonia, Brussels) or ``province``.
+    area: str = "belgium"
+    #: Operators per area, unless ``count_by_area`` names the area.
+    count: int = 1
+    count_by_area: dict[str, int] = field(default_factory=dict)
+    #: Repair crews per operator (assets it can repair at the same time).
+    crews: int = 2
+    #: Hours from an asset's damage until a crew can start on it.
+    response_hours: float = 2.0
+    #: Probability that a cyber intrusion on this operator fails (used by the adversary layer).
+    cyber_maturity: float = 0.5
+
+
+@dataclass
+class AssetTypeConfig:
+    """A kind of asset: where they are, who owns them, what they need, how they are repaired."""
+
+    sector: str = MISSING
+    operator: str = MISSING
+    label: str = ""
+    #: Resource this type supplies to others, if any (a key of ``world.resources``).
+    provides: str | None = None
+    #: Count rules, applied in this order: explicit ``by_region``, else ``national`` allocated
+    #: over regions by population, else ``per_million`` inhabitants; never below
+    #: ``min_per_region``.
+    by_region: dict[str, int] = field(default_factory=dict)
+    national: int | None = None
+    per_million: float = 0.0
+    min_per_region: int = 0
+    needs: dict[str, NeedConfig] = field(default_factory=dict)
+    #: Probability that a physical attack on an asset of this type is stopped.
+    protection: float = 0.3
+    #: Repair duration once a crew starts: lognormal with this median (hours) and log-sd.
+    repair_median_hours: float = 24.0
+    repair_sigma: float = 0.5
+
+
+@dataclass
+class WorldConfig:
+    """Belgium's regions and the synthetic asset base built on them."""
+
+    name: str = MISSING
+    #: Regions table shipped in ``abm/data`` (or a path): region, name, federated_region,
+    #: population.
+    regions_file: str = "regions_provinces.csv"
+    #: If set, every replicate gets the world built from this seed; if null, each replicate
+    #: builds its own world from its ``world`` stream.
+    seed: int | None = None
+    #: Coefficient of variation of asset sizes within a type (gamma distributed).
+    capacity_cv: float = 0.5
+    #: Hours of backup regained per hour of restored supply.
+    backup_recharge_per_hour: float = 1.0
+    resources: dict[str, ResourceConfig] = field(default_factory=dict)
+    operators: dict[str, OperatorConfig] = field(default_factory=dict)
+    asset_types: dict[str, AssetTypeConfig] = field(default_factory=dict)
+    #: Per sector: the share of its capacity delivered by each asset type (sums to 1).
+    service_shares: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class SectorsConfig:
+    """The sector layer: interdependency (IIM), recovery rates, spare capacity, loss weights."""
+
+    #: The A* table shipped in ``abm/data`` (or a path), with a rationale per entry.
+    interdependency_file: str = "interdependency.csv"
+    #: An explicit n x n A* (rows: dependent sector; columns: supplier) replacing the file's.
+    a_star: Any = None
+    #: Per-sector IIM rate per hour (the diagonal of K); k * dt_hours must lie in (0, 1].
+    k: dict[str, float] = field(default_factory=dict)
+    #: Per-sector spare capacity: capacity is (1 + margin) x baseline demand.
+    reserve_margin: dict[str, float] = field(default_factory=dict)
+    #: Per-sector weights w_s of total_loss.
+    loss_weights: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class ShockConfig:
+    """A scripted event: assets damaged at an hour."""
+
+    at_hour: float = 0.0
+    #: ``damage``: assets of ``asset_type`` in ``region``; ``grid_loss``: every asset in
+    #: ``region`` that provides power.
+    kind: str = "damage"
+    region: str = MISSING
+    asset_type: str | None = None
+    #: Damage the ``count`` most critical matching assets ...
+    count: int | None = None
+    #: ... or each matching asset independently with this probability (hazard stream).
+    probability: float | None = None
+    label: str = ""
+
+
+@dataclass
+class ScenarioConfig:
+    """What happens: for now, timed shocks."""
+
+    name: str = MISSING
+    description: str = ""
+    shocks: list[ShockConfig] = field(default_factory=list)
+
+
+@dataclass
+class RunConfig:
+    """One job: a scenario on a world, run for ``replicates`` replicates."""
+
+    seed: int = 0
+    replicates: int = 5
+    horizon_days: float = 60.0
+    dt_hours: float = 1.0
+    #: Hours between rows of timeseries.parquet and DataCollector records.
+    record_every_hours: float = 6.0
+    #: Label of the mitigation package (``none`` until mitigations exist).
+    mitigation: str = "none"
+    #: Print the per-sector summary table at the end of a run.
+    print_summary: bool = True
+    world: WorldConfig = MISSING
+    sectors: SectorsConfig = field(default_factory=SectorsConfig)
+    scenario: ScenarioConfig = MISSING
+
+
+def register_configs() -> None:
+    """Register the schemas with Hydra's ConfigStore (idempotent)."""
+    cs = ConfigStore.instance()
+    cs.store(name="run_schema", node=RunConfig)
+    cs.store(group="world", name="world_schema", node=WorldConfig)
+    cs.store(group="scenario", name="scenario_schema", node=ScenarioConfig)

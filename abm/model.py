@@ -1,0 +1,334 @@
+"""The Mesa model: one replicate of a scenario on a world, stepped hour by hour.
+
+Read :meth:`HybridThreatModel.step` to know the model: it is the whole order of a step, one
+phase per line, each phase a function over arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+
+from abm import interdependency
+from abm.cascade import drain_backups, working_fixed_point
+from abm.config import RunConfig, ShockConfig
+from abm.errors import ConfigError
+from abm.sectors import SECTOR_INDEX, SECTORS
+from abm.seeding import Streams, replicate_sequence
+from abm.world import World, build_world, data_path
+from agents.operator import InfrastructureOperator, assign_repairs
+from agents.sector import SectorAgent, direct_inoperability
+
+#: Kinds of row in ``events.parquet``.
+EVENT_KINDS = ("shock", "failure", "restored", "repair_start", "repaired")
+
+
+@dataclass
+class AssetState:
+    """What changes about assets during a run: one array per attribute."""
+
+    damaged: np.ndarray
+    damaged_at: np.ndarray
+    in_repair: np.ndarray
+    repair_end: np.ndarray
+    working: np.ndarray
+    backup_left: np.ndarray  # per need
+
+    @classmethod
+    def intact(cls, world: World) -> AssetState:
+        n = world.n_assets
+        return cls(
+            damaged=np.zeros(n, dtype=bool),
+            damaged_at=np.full(n, np.nan),
+            in_repair=np.zeros(n, dtype=bool),
+            repair_end=np.full(n, np.inf),
+            working=np.ones(n, dtype=bool),
+            backup_left=world.need_backup_hours.copy(),
+        )
+
+
+def mean_service(model: HybridThreatModel) -> float:
+    """Population-weighted service across regions, averaged over the nine sectors."""
+    return float((1.0 - model.inoperability).mean(axis=1) @ model.population_share)
+
+
+def assets_down(model: HybridThreatModel) -> int:
+    """Assets that do not work now."""
+    return int((~model.assets.working).sum())
+
+
+def total_loss(model: HybridThreatModel) -> float:
+    """The weighted loss accumulated so far (hours of full outage per inhabitant)."""
+    return float(model.loss @ model.loss_weights)
+
+
+class HybridThreatModel(mesa.Model):
+    """Hybrid threats against Belgium's nine resilience sectors, one replicate.
+
+    Build it from a config (``abm.load_config(...)`` or a Hydra ``DictConfig``), or from keywords
+    that name top-level config keys, and give it a seed with ``rng``::
+
+        model = HybridThreatModel(scenario="grid_shock", rng=1, horizon_days=7)
+        model.run_model()
+        model.summary()
+
+    Args:
+        config: A composed config; if omitted, one is composed from ``scenario``, ``overrides``
+            and ``keywords``.
+        rng: The job seed (an int >= 0); defaults to the config's ``seed``.
+        replicate: The replicate index r: streams come from ``SeedSequence(seed, (r,))``.
+        scenario: Name of a shipped scenario, when ``config`` is omitted.
+        overrides: Hydra-style overrides (``"world.capacity_cv=0.3"``), when ``config`` is
+            omitted.
+        **keywords: Top-level keys (``horizon_days=7``), when ``config`` is omitted; this is how
+            Mesa's ``batch_run`` passes its parameters.
+    """
+
+    def __init__(
+        self,
+        config: RunConfig | DictConfig | None = None,
+        *,
+        rng: int | None = None,
+        replicate: int = 0,
+        scenario: str | None = None,
+        overrides: Sequence[str] = (),
+        **keywords: Any,
+    ) -> None:
+        from abm.api import load_config
+        from abm.validation import validate
+
+        if config is None:
+            config = load_config(scenario, overrides=overrides, **keywords)
+        elif scenario is not None or overrides or keywords:
+            raise TypeError("give either config or scenario/overrides/keywords, not both")
+        cfg: RunConfig = OmegaConf.to_object(config) if isinstance(config, DictConfig) else config
+        seed = cfg.seed if rng is None else rng
+        if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+            raise ConfigError("seed", f"a non-negative integer, got {seed!r}")
+        validate(cfg)
+        self.streams = Streams(replicate_sequence(int(seed), replicate))
+        super().__init__(rng=self.streams.generator("mesa"))
+        self.cfg = cfg
+        self.seed = int(seed)
+        self.replicate = replicate
+        self.dt = float(cfg.dt_hours)
+        self.n_steps = round(cfg.horizon_days * 24 / self.dt)
+        self.record_every = round(cfg.record_every_hours / self.dt)
+        self.hour = 0.0  # start of the current step, in hours
+
+        world_streams = (
+            Streams(np.random.SeedSequence(cfg.world.seed))
+            if cfg.world.seed is not None
+            else self.streams
+        )
+        self.world = build_world(cfg.world, world_streams.generator("world"))
+        self.a_star = sector_matrix(cfg, self.world)
+        self.k = self.dt * np.array([cfg.sectors.k[s] for s in SECTORS])
+        self.capacity_factor = 1.0 + np.array([cfg.sectors.reserve_margin[s] for s in SECTORS])
+        self.loss_weights = np.array([cfg.sectors.loss_weights[s] for s in SECTORS])
+        pop = self.world.regions.population
+        self.population_share = pop / pop.sum()
+
+        self.assets = AssetState.intact(self.world)
+        self.cell = self.world.asset_sector * self.world.regions.n + self.world.asset_region
+        self.inoperability = np.zeros((self.world.regions.n, len(SECTORS)))
+        self.loss = np.zeros(len(SECTORS))
+        self.events: list[tuple[float, str, int, str]] = []
+        n_records = -(-self.n_steps // self.record_every)
+        self.recorded_hours = np.arange(n_records) * self.record_every * self.dt
+        self.recorded_service = np.empty((n_records, self.world.regions.n, len(SECTORS)))
+
+        self.sector_agents = [SectorAgent(self, i) for i in range(len(SECTORS))]
+        self.operators = [InfrastructureOperator(self, i) for i in range(self.world.operators.n)]
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "mean_service": mean_service,
+                "assets_down": assets_down,
+                "total_loss": total_loss,
+            }
+        )
+        self._shocks = list(cfg.scenario.shocks)
+        for at_step in sorted({self._shock_step(s) for s in self._shocks}):
+            if at_step == 0:
+                self._apply_due_shocks()
+            elif at_step <= self.n_steps:
+                self.schedule_event(self._apply_due_shocks, at=at_step)
+
+    # ----------------------------------------------------------------------------------- step
+    def step(self) -> None:
+        """One time step, in this order (DESIGN.md section 4)."""
+        step = self.steps - 1  # Mesa counts the step being executed from 1
+        self.hour = step * self.dt
+        self.asset_failures_and_cascade()
+        self.repairs(step)
+        self.sector_service()
+        self.record(step)
+        if step + 1 >= self.n_steps:
+            self.running = False
+
+    def asset_failures_and_cascade(self) -> None:
+        """Recompute which assets work from the current damage, and spend backups."""
+        w, a = self.world, self.assets
+        intact = ~a.damaged
+        if intact.all() and (a.backup_left > 0).all():
+            working, supplied = intact, np.ones(len(w.need_asset), dtype=bool)
+        else:
+            working, supplied = working_fixed_point(
+                intact, w.need_asset, a.backup_left > 0, w.edge_need, w.edge_supplier
+            )
+        drain_backups(
+            a.backup_left,
+            w.need_backup_hours,
+            working[w.need_asset] & ~supplied,
+            supplied,
+            self.dt,
+            self.cfg.world.backup_recharge_per_hour,
+        )
+        changed = np.flatnonzero(working != a.working)
+        for i in changed:
+            self._event("restored" if working[i] else "failure", i)
+        a.working = working
+
+    def repairs(self, step: int) -> None:
+        """Send free crews to damaged assets, most critical first; finish due repairs."""
+        w, a = self.world, self.assets
+        reachable = self.hour >= a.damaged_at + w.operators.response_hours[w.asset_operator]
+        waiting = a.damaged & ~a.in_repair & reachable
+        if waiting.any():
+            busy = np.bincount(w.asset_operator[a.in_repair], minlength=w.operators.n)
+            start = assign_repairs(
+                waiting, w.asset_operator, w.criticality, a.damaged_at, w.operators.crews - busy
+            )
+            if start.size:
+                z = self.streams.at_step("repair", step).standard_normal(w.n_assets)[start]
+                duration = w.repair_median_hours[start] * np.exp(w.repair_sigma[start] * z)
+                a.repair_end[start] = self.hour + duration
+                a.in_repair[start] = True
+                for i in start:
+                    self._event("repair_start", i, f"{a.repair_end[i] - self.hour:.1f} h")
+        done = np.flatnonzero(a.in_repair & (a.repair_end <= self.hour + self.dt))
+        if done.size:
+            a.damaged[done] = False
+            a.in_repair[done] = False
+            a.damaged_at[done] = np.nan
+            a.repair_end[done] = np.inf
+            for i in done:
+                self._event("repaired", i)
+
+    def sector_service(self) -> None:
+        """Capacity of working assets -> direct inoperability c* -> IIM step per region."""
+        w = self.world
+        n_regions = w.regions.n
+        capacity = (
+            np.bincount(
+                self.cell,
+                weights=w.capacity * self.assets.working,
+                minlength=len(SECTORS) * n_regions,
+            )
+            .reshape(len(SECTORS), n_regions)
+            .T
+        )
+        c_star = direct_inoperability(capacity * self.capacity_factor, 1.0)
+        self.inoperability = interdependency.step(self.inoperability, self.a_star, c_star, self.k)
+
+    def record(self, step: int) -> None:
+        """Accumulate loss; store the recorded series at the recording interval."""
+        self.loss += (self.population_share @ self.inoperability) * self.dt
+        if step % self.record_every == 0:
+            self.recorded_service[step // self.record_every] = 1.0 - self.inoperability
+            self.datacollector.collect(self)
+
+    # ---------------------------------------------------------------------------- scenario
+    def _shock_step(self, shock: ShockConfig) -> int:
+        """The step before which a shock lands (its hour rounded up to the time grid)."""
+        return math.ceil(shock.at_hour / self.dt - 1e-9)
+
+    def _apply_due_shocks(self) -> None:
+        """Damage the assets of every shock due now (a Mesa event, after the previous step)."""
+        now = round(self.time)
+        self.hour = now * self.dt
+        gen = self.streams.at_step("hazard", now)
+        for number, shock in enumerate(self._shocks):
+            if self._shock_step(shock) == now:
+                self._damage(self._shock_targets(shock, number, gen), shock.label or shock.kind)
+
+    def _shock_targets(
+        self, shock: ShockConfig, number: int, gen: np.random.Generator
+    ) -> np.ndarray:
+        w = self.world
+        region = w.regions.keys.index(shock.region)
+        in_region = w.asset_region == region
+        if shock.kind == "grid_loss":
+            power = w.resource_names.index("power")
+            providers = np.unique(w.edge_supplier[w.need_resource[w.edge_need] == power])
+            return providers[in_region[providers]]
+        match = np.flatnonzero(in_region & (w.asset_type == w.type_names.index(shock.asset_type)))
+        if shock.count is not None:
+            order = np.lexsort((match, -w.criticality[match]))
+            return match[order[: shock.count]]
+        # One uniform per asset and shock, so that which assets a shock hits does not depend on
+        # the other shocks or on the number of matching assets elsewhere.
+        u = gen.random((len(self._shocks), w.n_assets))[number]
+        return match[u[match] < shock.probability]
+
+    def _damage(self, targets: np.ndarray, label: str) -> None:
+        a = self.assets
+        new = targets[~a.damaged[targets]]
+        a.damaged[new] = True
+        a.damaged_at[new] = self.hour
+        for i in new:
+            self._event("shock", i, label)
+
+    def _event(self, kind: str, asset: int, detail: str = "") -> None:
+        self.events.append((self.hour, kind, int(asset), detail))
+
+    # ------------------------------------------------------------------------------ results
+    def summary(self) -> dict[str, Any]:
+        """One row of ``summary.parquet`` (DESIGN.md section 8) for this replicate."""
+        row: dict[str, Any] = {
+            "scenario": self.cfg.scenario.name,
+            "mitigation": self.cfg.mitigation,
+            "replicate": self.replicate,
+            "seed": self.seed,
+        }
+        row.update({f"loss_{s}": float(self.loss[i]) for i, s in enumerate(SECTORS)})
+        row["total_loss"] = total_loss(self)
+        # Population and adversary layers are not built yet: their neutral values.
+        row.update(
+            unmet_need_person_hours=0.0,
+            min_trust=1.0,
+            peak_belief=0.0,
+            n_sabotage=0,
+            n_cyber=0,
+            n_disinformation=0,
+            n_sabotage_success=0,
+            n_cyber_success=0,
+            n_disinformation_success=0,
+            mitigation_cost_meur=0.0,
+        )
+        return row
+
+
+def sector_matrix(cfg: RunConfig, world: World) -> np.ndarray:
+    """The A* the model uses, checked against the asset graph so no dependency counts twice."""
+    if cfg.sectors.a_star is not None:
+        a_star = np.asarray(cfg.sectors.a_star, dtype=float)
+    else:
+        a_star = interdependency.load_interdependency(
+            data_path(cfg.sectors.interdependency_file)
+        ).a_star
+    for dependent, supplier in sorted(world.sector_pairs_in_graph()):
+        value = a_star[SECTOR_INDEX[dependent], SECTOR_INDEX[supplier]]
+        if value != 0:
+            raise ConfigError(
+                "sectors.a_star",
+                f"entry {dependent} <- {supplier} is {value:g}, but the asset graph already "
+                "carries that physical dependency; it must be 0",
+            )
+    return a_star

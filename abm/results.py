@@ -1,0 +1,180 @@
+"""The results contract (DESIGN.md section 8): what one job writes, and how.
+
+Tables are built from arrays straight into Arrow (no pandas index metadata), so the same inputs
+give byte-identical Parquet files. Each file is written under a temporary name and renamed; the
+completion marker, with a hash of the resolved config, is written last, so a killed job never
+leaves a directory that looks complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from abm.sectors import SECTORS
+
+if TYPE_CHECKING:
+    from abm.model import HybridThreatModel
+
+COMPLETE_MARKER = "_COMPLETE.json"
+PACKAGES = (
+    "hybrid-resilience-abm",
+    "mesa",
+    "hydra-core",
+    "omegaconf",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "networkx",
+)
+
+
+def timeseries_table(model: HybridThreatModel) -> pa.Table:
+    """Service per recorded time, region and sector, in long format."""
+    hours = model.recorded_hours
+    n_t, n_r, n_s = model.recorded_service.shape
+    regions = np.array(model.world.regions.keys)
+    return pa.table(
+        {
+            "replicate": np.full(n_t * n_r * n_s, model.replicate, dtype=np.int32),
+            "time_h": np.repeat(hours, n_r * n_s),
+            "region": np.tile(np.repeat(regions, n_s), n_t),
+            "sector": np.tile(np.array(SECTORS), n_t * n_r),
+            "service": model.recorded_service.reshape(-1),
+        }
+    )
+
+
+def events_table(model: HybridThreatModel) -> pa.Table:
+    """Every shock, failure, restoration and repair, with its time and asset."""
+    w = model.world
+    hours, kinds, assets, details = zip(*model.events, strict=True) if model.events else ([],) * 4
+    assets = np.array(assets, dtype=np.int64)
+    return pa.table(
+        {
+            "replicate": np.full(len(assets), model.replicate, dtype=np.int32),
+            "time_h": np.array(hours, dtype=float),
+            "kind": pa.array(kinds, type=pa.string()),
+            "asset": assets,
+            "asset_type": pa.array([w.type_names[t] for t in w.asset_type[assets]], pa.string()),
+            "sector": pa.array([SECTORS[s] for s in w.asset_sector[assets]], pa.string()),
+            "region": pa.array([w.regions.keys[r] for r in w.asset_region[assets]], pa.string()),
+            "operator": pa.array(
+                [w.operators.names[o] for o in w.asset_operator[assets]], pa.string()
+            ),
+            "detail": pa.array(details, type=pa.string()),
+        }
+    )
+
+
+def groups_table(model: HybridThreatModel) -> pa.Table:
+    """Per region, cohort and sector: unmet need, displaced people, final trust.
+
+    The population layer does not exist yet: one ``all`` cohort per region carries the neutral
+    values (no unmet need, nobody displaced, full trust).
+    """
+    regions = np.array(model.world.regions.keys)
+    n = len(regions) * len(SECTORS)
+    return pa.table(
+        {
+            "replicate": np.full(n, model.replicate, dtype=np.int32),
+            "region": np.repeat(regions, len(SECTORS)),
+            "cohort": np.full(n, "all"),
+            "sector": np.tile(np.array(SECTORS), len(regions)),
+            "unmet_need_person_hours": np.zeros(n),
+            "displaced": np.zeros(n),
+            "final_trust": np.ones(n),
+        }
+    )
+
+
+def summary_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """One row per replicate, columns in the contract's order."""
+    return pa.Table.from_pylist(rows)
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Write one table atomically, compressed, with no timestamps in it."""
+    _atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def write_json(obj: Any, path: Path) -> None:
+    _atomic_write(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=2, sort_keys=True)))
+
+
+def config_hash(resolved_yaml: str) -> str:
+    """SHA-256 of the resolved config: what a completed directory was computed from."""
+    return hashlib.sha256(resolved_yaml.encode()).hexdigest()
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree the package runs from, if it is a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def provenance(seed: int, replicates: int, wall_seconds: float) -> dict[str, Any]:
+    """Seeds, package versions, git commit, platform and wall time of a job."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "seed": seed,
+        "replicates": replicates,
+        "seed_sequences": [
+            {"replicate": r, "entropy": seed, "spawn_key": [r]} for r in range(replicates)
+        ],
+        "packages": versions,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "git_commit": git_commit(),
+        "wall_seconds": round(wall_seconds, 3),
+    }
+
+
+def write_job(
+    outdir: Path,
+    summaries: list[dict[str, Any]],
+    tables: dict[str, list[pa.Table]],
+    prov: dict[str, Any],
+    resolved_yaml: str,
+) -> None:
+    """Write every file of the contract into ``outdir``, the completion marker last."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    (outdir / COMPLETE_MARKER).unlink(missing_ok=True)
+    write_parquet(summary_table(summaries), outdir / "summary.parquet")
+    for name, parts in tables.items():
+        write_parquet(pa.concat_tables(parts), outdir / f"{name}.parquet")
+    write_json(prov, outdir / "provenance.json")
+    write_json({"config_sha256": config_hash(resolved_yaml)}, outdir / COMPLETE_MARKER)

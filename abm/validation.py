@@ -1,0 +1,216 @@
+"""Checks for what config types cannot say: ranges, names, shapes, sums.
+
+Every check raises :class:`abm.errors.ConfigError` naming the dotted key and what is allowed. It
+runs before a replicate is built, so bad input never leaves partial results behind.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+from abm import interdependency
+from abm.config import RunConfig, WorldConfig
+from abm.errors import ConfigError
+from abm.sectors import SECTORS
+from abm.world import load_regions
+
+AREA_KINDS = ("belgium", "federated_region", "province")
+SHOCK_KINDS = ("damage", "grid_loss")
+RESOURCE_SCOPES = ("region", "national")
+SHARE_TOLERANCE = 1e-6
+
+
+def _choices(allowed: Iterable[str]) -> str:
+    return ", ".join(sorted(allowed))
+
+
+def _positive(key: str, value: float) -> None:
+    if not value > 0 or not math.isfinite(value):
+        raise ConfigError(key, f"a positive number, got {value!r}")
+
+
+def _non_negative(key: str, value: float) -> None:
+    if not value >= 0 or not math.isfinite(value):
+        raise ConfigError(key, f"a number >= 0, got {value!r}")
+
+
+def _count(key: str, value: int) -> None:
+    if value < 1:
+        raise ConfigError(key, f"a count of at least 1, got {value!r}")
+
+
+def _probability(key: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(key, f"a probability in [0, 1], got {value!r}")
+
+
+def _one_of(key: str, value: str | None, allowed: Iterable[str]) -> None:
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise ConfigError(key, f"{value!r} is not one of: {_choices(allowed)}")
+
+
+def _keys(key: str, mapping: Mapping[str, object], allowed: Iterable[str]) -> None:
+    allowed = tuple(allowed)
+    for name in mapping:
+        if name not in allowed:
+            raise ConfigError(f"{key}.{name}", f"unknown name; allowed: {_choices(allowed)}")
+
+
+def _per_sector(key: str, mapping: Mapping[str, float]) -> None:
+    _keys(key, mapping, SECTORS)
+    missing = [s for s in SECTORS if s not in mapping]
+    if missing:
+        raise ConfigError(key, f"needs a value for every sector; missing {_choices(missing)}")
+
+
+def _multiple(key: str, value: float, dt: float) -> None:
+    ratio = value / dt
+    if abs(ratio - round(ratio)) > 1e-9 or round(ratio) < 1:
+        raise ConfigError(key, f"a positive multiple of dt_hours ({dt:g}), got {value!r}")
+
+
+def validate(cfg: RunConfig) -> None:
+    """Check a composed run config; raise ConfigError on the first problem."""
+    if cfg.seed < 0:
+        raise ConfigError("seed", f"a non-negative integer, got {cfg.seed!r}")
+    _count("replicates", cfg.replicates)
+    _positive("dt_hours", cfg.dt_hours)
+    _positive("horizon_days", cfg.horizon_days)
+    _positive("record_every_hours", cfg.record_every_hours)
+    _multiple("record_every_hours", cfg.record_every_hours, cfg.dt_hours)
+    _multiple("horizon_days", cfg.horizon_days * 24, cfg.dt_hours)
+    regions = validate_world(cfg.world)
+    validate_sectors(cfg)
+    validate_scenario(cfg, regions)
+
+
+def validate_world(world: WorldConfig) -> tuple[str, ...]:
+    """Check the world config; return the region keys for the checks that need them."""
+    regions = load_regions(world.regions_file)
+    if len(set(regions.keys)) != regions.n:
+        raise ConfigError("world.regions_file", "region keys must be unique")
+    if not np.all(regions.population > 0):
+        raise ConfigError("world.regions_file", "every population must be positive")
+    areas = {
+        "belgium": ("belgium",),
+        "federated_region": tuple(dict.fromkeys(regions.federated_region)),
+        "province": regions.keys,
+    }
+    _non_negative("world.capacity_cv", world.capacity_cv)
+    _non_negative("world.backup_recharge_per_hour", world.backup_recharge_per_hour)
+    for name, res in world.resources.items():
+        _one_of(f"world.resources.{name}.scope", res.scope, RESOURCE_SCOPES)
+    for name, op in world.operators.items():
+        key = f"world.operators.{name}"
+        _one_of(f"{key}.sector", op.sector, SECTORS)
+        _one_of(f"{key}.area", op.area, AREA_KINDS)
+        _count(f"{key}.count", op.count)
+        _keys(f"{key}.count_by_area", op.count_by_area, areas[op.area])
+        for area, n in op.count_by_area.items():
+            _count(f"{key}.count_by_area.{area}", n)
+        _count(f"{key}.crews", op.crews)
+        _non_negative(f"{key}.response_hours", op.response_hours)
+        _probability(f"{key}.cyber_maturity", op.cyber_maturity)
+    provided = set()
+    for name, t in world.asset_types.items():
+        key = f"world.asset_types.{name}"
+        _one_of(f"{key}.sector", t.sector, SECTORS)
+        _one_of(f"{key}.operator", t.operator, world.operators)
+        if world.operators[t.operator].sector != t.sector:
+            raise ConfigError(
+                f"{key}.operator",
+                f"an operator of sector {t.sector!r}; {t.operator!r} is in "
+                f"{world.operators[t.operator].sector!r}",
+            )
+        if t.provides is not None:
+            _one_of(f"{key}.provides", t.provides, world.resources)
+            provided.add(t.provides)
+        _keys(f"{key}.by_region", t.by_region, regions.keys)
+        for region, n in t.by_region.items():
+            if n < 0:
+                raise ConfigError(f"{key}.by_region.{region}", f"a count >= 0, got {n}")
+        if t.national is not None and t.national < 0:
+            raise ConfigError(f"{key}.national", f"a count >= 0, got {t.national}")
+        _non_negative(f"{key}.per_million", t.per_million)
+        if t.min_per_region < 0:
+            raise ConfigError(f"{key}.min_per_region", f"a count >= 0, got {t.min_per_region}")
+        _keys(f"{key}.needs", t.needs, world.resources)
+        for res, need in t.needs.items():
+            _count(f"{key}.needs.{res}.suppliers", need.suppliers)
+            _non_negative(f"{key}.needs.{res}.backup_hours", need.backup_hours)
+        _probability(f"{key}.protection", t.protection)
+        _positive(f"{key}.repair_median_hours", t.repair_median_hours)
+        _non_negative(f"{key}.repair_sigma", t.repair_sigma)
+    for name, t in world.asset_types.items():
+        for res in t.needs:
+            if res not in provided:
+                raise ConfigError(
+                    f"world.asset_types.{name}.needs.{res}", "a resource that some type provides"
+                )
+    _per_sector("world.service_shares", world.service_shares)
+    for sector, shares in world.service_shares.items():
+        key = f"world.service_shares.{sector}"
+        _keys(key, shares, world.asset_types)
+        for t, share in shares.items():
+            if world.asset_types[t].sector != sector:
+                raise ConfigError(f"{key}.{t}", f"an asset type of sector {sector!r}")
+            _probability(f"{key}.{t}", share)
+        total = sum(shares.values())
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise ConfigError(key, f"shares that sum to 1, got {total:g}")
+    return regions.keys
+
+
+def validate_sectors(cfg: RunConfig) -> None:
+    """Check the sector layer: rates, margins, weights, and A* (square, >= 0, radius < 1)."""
+    s = cfg.sectors
+    _per_sector("sectors.k", s.k)
+    for name, k in s.k.items():
+        if not 0 < k * cfg.dt_hours <= 1:
+            raise ConfigError(
+                f"sectors.k.{name}",
+                f"a rate per hour with 0 < k * dt_hours <= 1, got k={k!r}, dt={cfg.dt_hours:g}",
+            )
+    _per_sector("sectors.reserve_margin", s.reserve_margin)
+    for name, m in s.reserve_margin.items():
+        _non_negative(f"sectors.reserve_margin.{name}", m)
+    _per_sector("sectors.loss_weights", s.loss_weights)
+    for name, w in s.loss_weights.items():
+        _non_negative(f"sectors.loss_weights.{name}", w)
+    if s.a_star is not None:
+        try:
+            a_star = np.asarray(s.a_star, dtype=float)
+        except (TypeError, ValueError):
+            raise ConfigError("sectors.a_star", "a square list of lists of numbers") from None
+        try:
+            a_star = interdependency.validate_a_star(a_star, name="sectors.a_star")
+        except ValueError as err:
+            raise ConfigError("sectors.a_star", str(err).removeprefix("sectors.a_star: ")) from None
+        if a_star.shape != (len(SECTORS), len(SECTORS)):
+            raise ConfigError(
+                "sectors.a_star", f"a {len(SECTORS)} x {len(SECTORS)} matrix (one row per sector)"
+            )
+
+
+def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
+    """Check every scripted shock: when, where, what, how many."""
+    for i, shock in enumerate(cfg.scenario.shocks):
+        key = f"scenario.shocks[{i}]"
+        _non_negative(f"{key}.at_hour", shock.at_hour)
+        _one_of(f"{key}.kind", shock.kind, SHOCK_KINDS)
+        _one_of(f"{key}.region", shock.region, regions)
+        if shock.kind == "grid_loss":
+            if "power" not in cfg.world.resources:
+                raise ConfigError(f"{key}.kind", "grid_loss needs a 'power' resource")
+            continue
+        _one_of(f"{key}.asset_type", shock.asset_type, cfg.world.asset_types)
+        if (shock.count is None) == (shock.probability is None):
+            raise ConfigError(key, "exactly one of count or probability")
+        if shock.count is not None:
+            _count(f"{key}.count", shock.count)
+        else:
+            _probability(f"{key}.probability", shock.probability)

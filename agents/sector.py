@@ -1,0 +1,47 @@
+"""Sector agents: the nine resilience sectors and their direct inoperability."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from abm.sectors import SECTORS
+
+if TYPE_CHECKING:
+    from abm.model import HybridThreatModel
+
+
+class SectorAgent(mesa.Agent):
+    """One of the nine sectors, across all regions.
+
+    The sector couples to the others through the dynamic inoperability input-output model
+    (:mod:`abm.interdependency`), which the model applies to all sectors and regions at once;
+    this object is the readable view onto the sector's column of the state.
+    """
+
+    def __init__(self, model: HybridThreatModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+        self.key = SECTORS[index]
+
+    @property
+    def service(self) -> np.ndarray:
+        """Service level (1 - inoperability) per region."""
+        return 1.0 - self.model.inoperability[:, self.index]
+
+    @property
+    def national_service(self) -> float:
+        """Population-weighted service level across regions."""
+        return float(self.service @ self.model.population_share)
+
+    @property
+    def loss(self) -> float:
+        """Hours of full outage per inhabitant accumulated so far."""
+        return float(self.model.loss[self.index])
+
+
+def direct_inoperability(capacity: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """c* = 1 - min(1, capacity / demand), elementwise (DESIGN.md section 3)."""
+    return 1.0 - np.minimum(1.0, capacity / demand)

@@ -1,0 +1,1 @@
+"""Analysis of the results contract: reads only the files a job writes, never model objects."""

@@ -1,0 +1,1 @@
+"""Entry points: single and multirun jobs, benchmarks."""
