@@ -165,5 +165,3 @@ def register_configs() -> None:
     """Register the schemas with Hydra's ConfigStore (idempotent)."""
     cs = ConfigStore.instance()
     cs.store(name="run_schema", node=RunConfig)
-    cs.store(group="world", name="world_schema", node=WorldConfig)
-    cs.store(group="scenario", name="scenario_schema", node=ScenarioConfig)

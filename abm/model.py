@@ -171,6 +171,8 @@ class HybridThreatModel(mesa.Model):
         self.record(step)
         if step + 1 >= self.n_steps:
             self.running = False
+            if step % self.record_every:
+                self.datacollector.collect(self)  # batch_run reads the last record: the end
 
     def asset_failures_and_cascade(self) -> None:
         """Recompute which assets work from the current damage, and spend backups."""

@@ -1,0 +1,74 @@
+"""Bad input stops the run before it starts: a short message naming the key, no traceback,
+a non-zero exit, and no summary.parquet."""
+
+import subprocess
+import sys
+
+import pytest
+
+NINE_BY_NINE_NEGATIVE = (
+    "["
+    + ",".join(
+        "[" + ",".join("-0.1" if i == j == 0 else "0" for j in range(9)) + "]" for i in range(9)
+    )
+    + "]"
+)
+NINE_BY_NINE_UNSTABLE = (
+    "["
+    + ",".join(
+        "["
+        + ",".join("0.9" if j == (i + 1) % 9 else "0.2" if i == j else "0" for j in range(9))
+        + "]"
+        for i in range(9)
+    )
+    + "]"
+)
+
+CASES = {
+    "unknown scenario": (["scenario=no_such_scenario"], "scenario"),
+    "wrong type": (["seed=abc"], "seed"),
+    "wrong type in a group": (["world.capacity_cv=high"], "world.capacity_cv"),
+    "probability above 1": (["world.asset_types.hospital.protection=1.5"], "protection"),
+    "probability below 0": (["world.operators.banks.cyber_maturity=-0.2"], "cyber_maturity"),
+    "zero replicates": (["replicates=0"], "replicates"),
+    "zero crews": (["world.operators.banks.crews=0"], "crews"),
+    "negative duration": (["horizon_days=-1"], "horizon_days"),
+    "negative backup": (
+        ["world.asset_types.hospital.needs.power.backup_hours=-5"],
+        "backup_hours",
+    ),
+    "negative seed": (["seed=-1"], "seed"),
+    "A* not square": (["sectors.a_star=[[0,0.1,0],[0,0,0.1]]"], "sectors.a_star"),
+    "A* negative": ([f"sectors.a_star={NINE_BY_NINE_NEGATIVE}"], "sectors.a_star"),
+    "A* spectral radius": ([f"sectors.a_star={NINE_BY_NINE_UNSTABLE}"], "spectral radius"),
+    "unknown region": (["scenario.shocks.0.region=antwerpen"], "scenario.shocks[0].region"),
+    "unknown region key": (
+        ["+world.asset_types.hospital.by_region.antwerpen=3"],
+        "by_region.antwerpen",
+    ),
+    "unknown sector": (["world.operators.banks.sector=banking"], "world.operators.banks.sector"),
+    "unknown sector key": (["+sectors.k.energie=0.1"], "sectors.k.energie"),
+    "shares do not sum to 1": (
+        ["world.service_shares.energy.substation=0.5"],
+        "world.service_shares.energy",
+    ),
+    "recording interval": (["record_every_hours=2.5"], "record_every_hours"),
+    "recording interval vs dt": (["dt_hours=2", "record_every_hours=3"], "record_every_hours"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_is_refused(name, tmp_path):
+    overrides, key = CASES[name]
+    outdir = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.run", *overrides, f"hydra.run.dir={outdir}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert key in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert len(proc.stderr.strip().splitlines()) <= 20
+    assert not (outdir / "summary.parquet").exists()
