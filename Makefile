@@ -24,9 +24,10 @@ $(STAMP): pyproject.toml
 	echo "Using $$py"; \
 	rm -rf $(VENV); \
 	"$$py" -m venv $(VENV) && \
-	$(PY) -m pip install --quiet --upgrade pip && \
-	$(PY) -m pip install --quiet -e '.[dev]' && \
-	touch $(STAMP)
+	{ $(PY) -m pip install --upgrade pip && $(PY) -m pip install -e '.[dev]'; } \
+		> $(VENV)/install.log 2>&1 \
+		|| { tail -n 30 $(VENV)/install.log; echo "Setup failed: see $(VENV)/install.log"; exit 1; }; \
+	touch $(STAMP); echo "Installed into $(VENV)"
 
 run: setup
 	$(SINGLE_CORE) $(PY) -m experiments.run

@@ -30,7 +30,7 @@ def sector_summary(summary: pd.DataFrame, confidence: float = 0.95) -> pd.DataFr
             {
                 "sector": col.removeprefix("loss_"),
                 "mean": mean,
-                f"ci{round(confidence * 100)}_low": max(0.0, mean - half),
+                f"ci{round(confidence * 100)}_low": float(np.maximum(0.0, mean - half)),
                 f"ci{round(confidence * 100)}_high": mean + half,
                 "min": x.min(),
                 "max": x.max(),
