@@ -157,7 +157,7 @@ class HybridThreatModel(mesa.Model):
         for at_step in sorted({self._shock_step(s) for s in self._shocks}):
             if at_step == 0:
                 self._apply_due_shocks()
-            elif at_step <= self.n_steps:
+            elif at_step < self.n_steps:
                 self.schedule_event(self._apply_due_shocks, at=at_step)
 
     # ----------------------------------------------------------------------------------- step

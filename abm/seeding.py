@@ -39,12 +39,19 @@ class Streams:
     def __init__(self, root: np.random.SeedSequence) -> None:
         self.root = root
         self._step_bitgens: dict[str, np.random.PCG64] = {}
+        self._names: dict[int, str] = {}
 
     def sequence(self, name: str) -> np.random.SeedSequence:
-        """The seed sequence of stream ``name``: a child of the root keyed by the name's hash."""
-        return np.random.SeedSequence(
-            self.root.entropy, spawn_key=(*self.root.spawn_key, stable_hash(name))
-        )
+        """The seed sequence of stream ``name``: a child of the root keyed by the name's hash.
+
+        Raises:
+            ValueError: if two stream names hash to the same key, which would make them draw
+                the same numbers.
+        """
+        key = stable_hash(name)
+        if self._names.setdefault(key, name) != name:
+            raise ValueError(f"streams {name!r} and {self._names[key]!r} share a seed key")
+        return np.random.SeedSequence(self.root.entropy, spawn_key=(*self.root.spawn_key, key))
 
     def generator(self, name: str) -> np.random.Generator:
         """A new generator for stream ``name``, at its start."""

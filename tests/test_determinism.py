@@ -100,3 +100,13 @@ def test_stream_keys_are_fixed_across_processes_and_versions():
     assert stable_hash("repair") == 2821520059
     draws = Streams(replicate_sequence(0, 0)).generator("world").random(2)
     assert draws.tolist() == [0.9265292095027026, 0.24290430778736882]
+
+
+def test_two_streams_never_share_a_key(monkeypatch):
+    streams = Streams(replicate_sequence(0, 0))
+    streams.generator("world")
+    monkeypatch.setattr("abm.seeding.stable_hash", lambda name: 42)
+    streams = Streams(replicate_sequence(0, 0))
+    streams.generator("world")
+    with pytest.raises(ValueError, match="share a seed key"):
+        streams.generator("repair")
