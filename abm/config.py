@@ -117,6 +117,118 @@ class SectorsConfig:
 
 
 @dataclass
+class CohortConfig:
+    """A population cohort: its share of every region and how it lives through a crisis."""
+
+    share: float = MISSING
+    label: str = ""
+    #: Hours of autonomy per sector a household of this cohort keeps (food and water, cash,
+    #: medication, power banks, ...); sectors not named have none.
+    stock_hours: dict[str, float] = field(default_factory=dict)
+    #: Initial trust in institutions, in [0, 1].
+    trust: float = 0.5
+    #: Probability that a contact with a spreader convinces a member (before media literacy
+    #: and trust).
+    susceptibility: float = 0.3
+    #: Share of convincing contacts that media literacy defuses.
+    media_literacy: float = 0.3
+    #: Extra health demand, in units of the region's baseline per member, while the member's
+    #: power or water need is unmet.
+    health_dependency: float = 0.0
+    #: Multiplier of the propensity to leave the region.
+    mobility: float = 1.0
+
+
+@dataclass
+class NarrativeDynamicsConfig:
+    """Maki-Thompson rumour spreading within and between groups (rates per hour)."""
+
+    #: Contacts per hour that can pass a narrative on (spreader meets ignorant).
+    contact_rate: float = 0.5
+    #: Contacts per hour at which a spreader meeting someone who already knows stops spreading.
+    stifling_rate: float = 0.5
+    #: Share of a group's contacts within its own region; the rest mix nationally.
+    within_region_share: float = 0.8
+    #: How much trust lowers acceptance: acceptance x (1 - trust_discount x trust).
+    trust_discount: float = 0.5
+    #: Largest rate x sub-step of the Runge-Kutta integration inside one model step.
+    max_substep_rate: float = 0.2
+
+
+@dataclass
+class TrustConfig:
+    """Trust in institutions (rates per hour)."""
+
+    #: Trust lost per hour per unit of unmet-need fraction.
+    loss_per_unmet: float = 0.02
+    #: Trust lost per hour per unit of hostile belief (reach of all narratives, capped at 1).
+    loss_per_belief: float = 0.002
+    #: Share of the gap to initial trust closed per hour, scaled by the share of needs met.
+    recovery: float = 0.01
+
+
+@dataclass
+class BehaviourConfig:
+    """How beliefs and shortages change what people do."""
+
+    #: Average hours a new believer acts on a narrative (buys, withdraws, prepares to leave)
+    #: before returning to normal; behaviour follows recent acceptance, belief stays.
+    behaviour_hours: float = 48.0
+    #: Extra food_water demand per unit of the region acting on a panic-buying narrative.
+    panic_buying_gain: float = 2.0
+    #: Extra finance demand per unit of the region acting on a bank-run narrative.
+    bank_run_gain: float = 3.0
+    #: Hours over which hardship (the unmet-need fraction) is averaged.
+    hardship_hours: float = 24.0
+    #: Hardship above which people start to leave.
+    hardship_threshold: float = 0.3
+    #: Leaving rate per hour at full hardship.
+    leave_rate: float = 0.002
+    #: Leaving rate per hour per unit of the group acting on a fear narrative.
+    fear_leave_rate: float = 0.0005
+    #: Return rate per hour once hardship at home has fallen below half the threshold.
+    return_rate: float = 0.02
+    #: Share of displaced people who need public reception (the rest stay with family or
+    #: in hotels).
+    reception_share: float = 0.3
+
+
+@dataclass
+class PopulationConfig:
+    """Population groups: one per region and cohort."""
+
+    cohorts: dict[str, CohortConfig] = field(default_factory=dict)
+    #: Per sector, how much residents need it (0: not at all, 1: fully). Displaced people
+    #: need every sector fully, including reception (population_flows).
+    need_weights: dict[str, float] = field(default_factory=dict)
+    #: Hours of autonomy regained per hour of full service.
+    restock_per_hour: float = 1.0
+    #: People in public reception in normal times, nationally; sets the scale of the
+    #: population_flows demand that displaced arrivals add.
+    reception_baseline_persons: float = 33000.0
+    narratives: NarrativeDynamicsConfig = field(default_factory=NarrativeDynamicsConfig)
+    trust: TrustConfig = field(default_factory=TrustConfig)
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+
+
+@dataclass
+class NarrativeSeedConfig:
+    """A narrative seeded into chosen groups at an hour."""
+
+    name: str = MISSING
+    at_hour: float = 0.0
+    #: The behaviour it pushes: panic_buying, bank_run, fear (leave the region) or distrust.
+    behaviour: str = MISSING
+    #: Multiplier of the spreading rate (how catchy it is).
+    virality: float = 1.0
+    #: Share of each target group made spreaders at the seeding hour.
+    seed_fraction: float = 0.001
+    #: Target regions and cohorts; empty means all.
+    regions: list[str] = field(default_factory=list)
+    cohorts: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ShockConfig:
     """A scripted event: assets damaged at an hour."""
 
@@ -135,11 +247,12 @@ class ShockConfig:
 
 @dataclass
 class ScenarioConfig:
-    """What happens: for now, timed shocks."""
+    """What happens: timed shocks and seeded narratives."""
 
     name: str = MISSING
     description: str = ""
     shocks: list[ShockConfig] = field(default_factory=list)
+    narratives: list[NarrativeSeedConfig] = field(default_factory=list)
 
 
 @dataclass
@@ -158,6 +271,7 @@ class RunConfig:
     print_summary: bool = True
     world: WorldConfig = MISSING
     sectors: SectorsConfig = field(default_factory=SectorsConfig)
+    population: PopulationConfig = MISSING
     scenario: ScenarioConfig = MISSING
 
 

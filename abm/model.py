@@ -17,16 +17,22 @@ from omegaconf import DictConfig, OmegaConf
 
 from abm import interdependency
 from abm.cascade import drain_backups, working_fixed_point
-from abm.config import RunConfig, ShockConfig
+from abm.config import RunConfig
 from abm.errors import ConfigError
+from abm.population import PopulationLayer
 from abm.sectors import SECTOR_INDEX, SECTORS
 from abm.seeding import Streams, replicate_sequence
 from abm.world import World, build_world, data_path
 from agents.operator import InfrastructureOperator, assign_repairs
+from agents.population import PopulationGroup
 from agents.sector import SectorAgent, direct_inoperability
 
+#: Inoperability below this counts as none: the IIM recovers geometrically and would otherwise
+#: never return exactly to full service (and the population layer never to rest).
+INOPERABILITY_FLOOR = 1e-9
+
 #: Kinds of row in ``events.parquet``.
-EVENT_KINDS = ("shock", "failure", "restored", "repair_start", "repaired")
+EVENT_KINDS = ("shock", "failure", "restored", "repair_start", "repaired", "narrative_seeded")
 
 
 @dataclass
@@ -61,6 +67,11 @@ def mean_service(model: HybridThreatModel) -> float:
 def assets_down(model: HybridThreatModel) -> int:
     """Assets that do not work now."""
     return int((~model.assets.working).sum())
+
+
+def national_trust(model: HybridThreatModel) -> float:
+    """Population-weighted mean trust in institutions."""
+    return model.people.national_trust()
 
 
 def total_loss(model: HybridThreatModel) -> float:
@@ -132,33 +143,47 @@ class HybridThreatModel(mesa.Model):
         self.k = self.dt * np.array([cfg.sectors.k[s] for s in SECTORS])
         self.capacity_factor = 1.0 + np.array([cfg.sectors.reserve_margin[s] for s in SECTORS])
         self.loss_weights = np.array([cfg.sectors.loss_weights[s] for s in SECTORS])
-        pop = self.world.regions.population
-        self.population_share = pop / pop.sum()
+        self.people = PopulationLayer(
+            cfg.population, list(cfg.scenario.narratives), self.world.regions, self.dt
+        )
+        self.population_share = self.people.present_share()
 
         self.assets = AssetState.intact(self.world)
+        self._all_working = self.assets.working.copy()
+        self._all_supplied = np.ones(len(self.world.need_asset), dtype=bool)
+        self._capacity: np.ndarray | None = None
         self.cell = self.world.asset_sector * self.world.regions.n + self.world.asset_region
         self.inoperability = np.zeros((self.world.regions.n, len(SECTORS)))
         self.loss = np.zeros(len(SECTORS))
         self.events: list[tuple[float, str, int, str]] = []
         n_records = -(-self.n_steps // self.record_every)
         self.recorded_hours = np.arange(n_records) * self.record_every * self.dt
-        self.recorded_service = np.empty((n_records, self.world.regions.n, len(SECTORS)))
+        n_regions = self.world.regions.n
+        self.recorded_service = np.empty((n_records, n_regions, len(SECTORS)))
+        self.recorded_regions = {
+            name: np.empty((n_records, n_regions))
+            for name in ("population", "displaced_in", "trust", "belief")
+        }
 
         self.sector_agents = [SectorAgent(self, i) for i in range(len(SECTORS))]
         self.operators = [InfrastructureOperator(self, i) for i in range(self.world.operators.n)]
+        self.groups = [PopulationGroup(self, i) for i in range(self.people.groups.n)]
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "mean_service": mean_service,
                 "assets_down": assets_down,
                 "total_loss": total_loss,
+                "national_trust": national_trust,
             }
         )
         self._shocks = list(cfg.scenario.shocks)
-        for at_step in sorted({self._shock_step(s) for s in self._shocks}):
+        self._narratives = list(cfg.scenario.narratives)
+        due = {self._step_of(x.at_hour) for x in self._shocks + self._narratives}
+        for at_step in sorted(due):
             if at_step == 0:
-                self._apply_due_shocks()
+                self._apply_due_events()
             elif at_step < self.n_steps:
-                self.schedule_event(self._apply_due_shocks, at=at_step)
+                self.schedule_event(self._apply_due_events, at=at_step)
 
     # ----------------------------------------------------------------------------------- step
     def step(self) -> None:
@@ -168,6 +193,7 @@ class HybridThreatModel(mesa.Model):
         self.asset_failures_and_cascade()
         self.repairs(step)
         self.sector_service()
+        self.population()
         self.record(step)
         if step + 1 >= self.n_steps:
             self.running = False
@@ -177,29 +203,45 @@ class HybridThreatModel(mesa.Model):
     def asset_failures_and_cascade(self) -> None:
         """Recompute which assets work from the current damage, and spend backups."""
         w, a = self.world, self.assets
-        intact = ~a.damaged
-        if intact.all() and (a.backup_left > 0).all():
-            working, supplied = intact, np.ones(len(w.need_asset), dtype=bool)
+        if not a.damaged.any():
+            # Nothing damaged: everything works (every need has a supplier); only backups that
+            # were spent need refilling.
+            working = self._all_working
+            if (a.backup_left < w.need_backup_hours).any():
+                drain_backups(
+                    a.backup_left,
+                    w.need_backup_hours,
+                    ~self._all_supplied,
+                    self._all_supplied,
+                    self.dt,
+                    self.cfg.world.backup_recharge_per_hour,
+                )
         else:
             working, supplied = working_fixed_point(
-                intact, w.need_asset, a.backup_left > 0, w.edge_need, w.edge_supplier
+                ~a.damaged, w.need_asset, a.backup_left > 0, w.edge_need, w.edge_supplier
             )
-        drain_backups(
-            a.backup_left,
-            w.need_backup_hours,
-            working[w.need_asset] & ~supplied,
-            supplied,
-            self.dt,
-            self.cfg.world.backup_recharge_per_hour,
-        )
+            drain_backups(
+                a.backup_left,
+                w.need_backup_hours,
+                working[w.need_asset] & ~supplied,
+                supplied,
+                self.dt,
+                self.cfg.world.backup_recharge_per_hour,
+            )
+        if working is a.working:
+            return
         changed = np.flatnonzero(working != a.working)
         for i in changed:
             self._event("restored" if working[i] else "failure", i)
+        if changed.size:
+            self._capacity = None  # sector capacity must be recomputed
         a.working = working
 
     def repairs(self, step: int) -> None:
         """Send free crews to damaged assets, most critical first; finish due repairs."""
         w, a = self.world, self.assets
+        if not a.damaged.any():
+            return
         reachable = self.hour >= a.damaged_at + w.operators.response_hours[w.asset_operator]
         waiting = a.damaged & ~a.in_repair & reachable
         if waiting.any():
@@ -225,44 +267,61 @@ class HybridThreatModel(mesa.Model):
 
     def sector_service(self) -> None:
         """Capacity of working assets -> direct inoperability c* -> IIM step per region."""
-        w = self.world
-        n_regions = w.regions.n
-        capacity = (
-            np.bincount(
+        if self._capacity is None:
+            w = self.world
+            n_regions = w.regions.n
+            capacity = np.bincount(
                 self.cell,
                 weights=w.capacity * self.assets.working,
                 minlength=len(SECTORS) * n_regions,
             )
-            .reshape(len(SECTORS), n_regions)
-            .T
-        )
-        c_star = direct_inoperability(capacity * self.capacity_factor, 1.0)
-        self.inoperability = interdependency.step(self.inoperability, self.a_star, c_star, self.k)
+            self._capacity = capacity.reshape(len(SECTORS), n_regions).T * self.capacity_factor
+        c_star = direct_inoperability(self._capacity, self.people.demand)
+        if not c_star.any() and not self.inoperability.any():
+            return  # whole service stays whole
+        q = interdependency.step(self.inoperability, self.a_star, c_star, self.k)
+        q[q < INOPERABILITY_FLOOR] = 0.0
+        self.inoperability = q
+
+    def population(self) -> None:
+        """Needs and stocks, narratives, trust, displacement; then next step's demand."""
+        self.people.step(self.inoperability)
+        self.population_share = self.people.present_share()
 
     def record(self, step: int) -> None:
         """Accumulate loss; store the recorded series at the recording interval."""
         self.loss += (self.population_share @ self.inoperability) * self.dt
         if step % self.record_every == 0:
-            self.recorded_service[step // self.record_every] = 1.0 - self.inoperability
+            row = step // self.record_every
+            self.recorded_service[row] = 1.0 - self.inoperability
+            people = self.people
+            regions = self.recorded_regions
+            regions["population"][row] = self.population_share * people.groups.size.sum()
+            regions["displaced_in"][row] = people.state.displaced.sum(axis=0)
+            regions["trust"][row] = people.regional(people.state.trust)
+            reach = people.regional(people.reach())
+            regions["belief"][row] = reach.max(axis=0) if len(reach) else 0.0
             self.datacollector.collect(self)
 
     # ---------------------------------------------------------------------------- scenario
-    def _shock_step(self, shock: ShockConfig) -> int:
-        """The step before which a shock lands (its hour rounded up to the time grid)."""
-        return math.ceil(shock.at_hour / self.dt - 1e-9)
+    def _step_of(self, hour: float) -> int:
+        """The step before which an event lands (its hour rounded up to the time grid)."""
+        return math.ceil(hour / self.dt - 1e-9)
 
-    def _apply_due_shocks(self) -> None:
-        """Damage the assets of every shock due now (a Mesa event, after the previous step)."""
+    def _apply_due_events(self) -> None:
+        """Land every shock and narrative due now (a Mesa event, after the previous step)."""
         now = round(self.time)
         self.hour = now * self.dt
         gen = self.streams.at_step("hazard", now)
         for number, shock in enumerate(self._shocks):
-            if self._shock_step(shock) == now:
+            if self._step_of(shock.at_hour) == now:
                 self._damage(self._shock_targets(shock, number, gen), shock.label or shock.kind)
+        for number, narrative in enumerate(self._narratives):
+            if self._step_of(narrative.at_hour) == now:
+                self.people.seed(number)
+                self._event("narrative_seeded", -1, narrative.name)
 
-    def _shock_targets(
-        self, shock: ShockConfig, number: int, gen: np.random.Generator
-    ) -> np.ndarray:
+    def _shock_targets(self, shock: Any, number: int, gen: np.random.Generator) -> np.ndarray:
         w = self.world
         region = w.regions.keys.index(shock.region)
         in_region = w.asset_region == region
@@ -301,11 +360,14 @@ class HybridThreatModel(mesa.Model):
         }
         row.update({f"loss_{s}": float(self.loss[i]) for i, s in enumerate(SECTORS)})
         row["total_loss"] = total_loss(self)
-        # Population and adversary layers are not built yet: their neutral values.
         row.update(
-            unmet_need_person_hours=0.0,
-            min_trust=1.0,
-            peak_belief=0.0,
+            unmet_need_person_hours=float(self.people.state.unmet.sum()),
+            min_trust=self.people.min_trust,
+            peak_belief=self.people.peak_belief,
+            peak_displaced=float(self.people.state.peak_displaced.sum()),
+        )
+        # The adversary layer is not built yet: its neutral values.
+        row.update(
             n_sabotage=0,
             n_cyber=0,
             n_disinformation=0,

@@ -42,60 +42,80 @@ PACKAGES = (
 
 
 def timeseries_table(model: HybridThreatModel) -> pa.Table:
-    """Service per recorded time, region and sector, in long format."""
+    """Per recorded time, region and sector, in long format: the sector's service, and the
+    region's present population, displaced arrivals, mean trust and highest narrative reach
+    (repeated on the region's nine sector rows, so any sector filter keeps them)."""
     hours = model.recorded_hours
     n_t, n_r, n_s = model.recorded_service.shape
     regions = np.array(model.world.regions.keys)
-    return pa.table(
-        {
-            "replicate": np.full(n_t * n_r * n_s, model.replicate, dtype=np.int32),
-            "time_h": np.repeat(hours, n_r * n_s),
-            "region": np.tile(np.repeat(regions, n_s), n_t),
-            "sector": np.tile(np.array(SECTORS), n_t * n_r),
-            "service": model.recorded_service.reshape(-1),
-        }
-    )
+    columns = {
+        "replicate": np.full(n_t * n_r * n_s, model.replicate, dtype=np.int32),
+        "time_h": np.repeat(hours, n_r * n_s),
+        "region": np.tile(np.repeat(regions, n_s), n_t),
+        "sector": np.tile(np.array(SECTORS), n_t * n_r),
+        "service": model.recorded_service.reshape(-1),
+    }
+    for name, series in model.recorded_regions.items():
+        columns[name] = np.repeat(series.reshape(-1), n_s)
+    return pa.table(columns)
 
 
 def events_table(model: HybridThreatModel) -> pa.Table:
-    """Every shock, failure, restoration and repair, with its time and asset."""
+    """Every shock, failure, restoration, repair and narrative seeding, with its time.
+
+    Asset columns are empty for events that concern no asset (asset -1).
+    """
     w = model.world
     hours, kinds, assets, details = zip(*model.events, strict=True) if model.events else ([],) * 4
     assets = np.array(assets, dtype=np.int64)
+
+    def lookup(names: tuple[str, ...] | np.ndarray, index: np.ndarray) -> pa.Array:
+        return pa.array(
+            [
+                names[i] if a >= 0 else ""
+                for a, i in zip(assets, index[np.maximum(assets, 0)], strict=True)
+            ]
+            if len(assets)
+            else [],
+            type=pa.string(),
+        )
+
     return pa.table(
         {
             "replicate": np.full(len(assets), model.replicate, dtype=np.int32),
             "time_h": np.array(hours, dtype=float),
             "kind": pa.array(kinds, type=pa.string()),
             "asset": assets,
-            "asset_type": pa.array([w.type_names[t] for t in w.asset_type[assets]], pa.string()),
-            "sector": pa.array([SECTORS[s] for s in w.asset_sector[assets]], pa.string()),
-            "region": pa.array([w.regions.keys[r] for r in w.asset_region[assets]], pa.string()),
-            "operator": pa.array(
-                [w.operators.names[o] for o in w.asset_operator[assets]], pa.string()
-            ),
+            "asset_type": lookup(w.type_names, w.asset_type),
+            "sector": lookup(SECTORS, w.asset_sector),
+            "region": lookup(w.regions.keys, w.asset_region),
+            "operator": lookup(w.operators.names, w.asset_operator),
             "detail": pa.array(details, type=pa.string()),
         }
     )
 
 
 def groups_table(model: HybridThreatModel) -> pa.Table:
-    """Per region, cohort and sector: unmet need, displaced people, final trust.
-
-    The population layer does not exist yet: one ``all`` cohort per region carries the neutral
-    values (no unmet need, nobody displaced, full trust).
-    """
-    regions = np.array(model.world.regions.keys)
-    n = len(regions) * len(SECTORS)
+    """Per region, cohort and sector: unmet need (person-hours), displaced people (the group's
+    peak and final count, repeated on its sector rows) and final trust."""
+    people = model.people
+    g = people.groups
+    n_s = len(SECTORS)
+    n = g.n * n_s
+    state = people.state
+    per_group = {
+        "displaced": state.peak_displaced,
+        "displaced_final": state.displaced.sum(axis=1),
+        "final_trust": state.trust,
+    }
     return pa.table(
         {
             "replicate": np.full(n, model.replicate, dtype=np.int32),
-            "region": np.repeat(regions, len(SECTORS)),
-            "cohort": np.full(n, "all"),
-            "sector": np.tile(np.array(SECTORS), len(regions)),
-            "unmet_need_person_hours": np.zeros(n),
-            "displaced": np.zeros(n),
-            "final_trust": np.ones(n),
+            "region": np.repeat(np.array(model.world.regions.keys)[g.region], n_s),
+            "cohort": np.repeat(np.array(g.cohort_names)[g.cohort], n_s),
+            "sector": np.tile(np.array(SECTORS), g.n),
+            "unmet_need_person_hours": state.unmet.reshape(-1),
+            **{k: np.repeat(v, n_s) for k, v in per_group.items()},
         }
     )
 

@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 from abm import interdependency
-from abm.config import RunConfig, WorldConfig
+from abm.config import PopulationConfig, RunConfig, WorldConfig
 from abm.errors import ConfigError
+from abm.population import BEHAVIOURS
 from abm.sectors import SECTORS
 from abm.world import load_regions
 
@@ -85,6 +86,7 @@ def validate(cfg: RunConfig) -> None:
     _multiple("horizon_days", cfg.horizon_days * 24, cfg.dt_hours)
     regions = validate_world(cfg.world)
     validate_sectors(cfg)
+    validate_population(cfg.population)
     validate_scenario(cfg, regions)
 
 
@@ -196,6 +198,54 @@ def validate_sectors(cfg: RunConfig) -> None:
             )
 
 
+def validate_population(pop: PopulationConfig) -> None:
+    """Check cohorts (shares sum to 1), need weights, and the behaviour and narrative rates."""
+    if not pop.cohorts:
+        raise ConfigError("population.cohorts", "at least one cohort")
+    for name, c in pop.cohorts.items():
+        key = f"population.cohorts.{name}"
+        for attr in ("share", "trust", "susceptibility", "media_literacy"):
+            _probability(f"{key}.{attr}", getattr(c, attr))
+        _non_negative(f"{key}.health_dependency", c.health_dependency)
+        _non_negative(f"{key}.mobility", c.mobility)
+        _keys(f"{key}.stock_hours", c.stock_hours, SECTORS)
+        for sector, hours in c.stock_hours.items():
+            _non_negative(f"{key}.stock_hours.{sector}", hours)
+    total = sum(c.share for c in pop.cohorts.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        raise ConfigError("population.cohorts", f"shares that sum to 1, got {total:g}")
+    _per_sector("population.need_weights", pop.need_weights)
+    for sector, w in pop.need_weights.items():
+        _probability(f"population.need_weights.{sector}", w)
+    _non_negative("population.restock_per_hour", pop.restock_per_hour)
+    _positive("population.reception_baseline_persons", pop.reception_baseline_persons)
+    n = pop.narratives
+    _non_negative("population.narratives.contact_rate", n.contact_rate)
+    _positive("population.narratives.stifling_rate", n.stifling_rate)
+    _probability("population.narratives.within_region_share", n.within_region_share)
+    _probability("population.narratives.trust_discount", n.trust_discount)
+    _positive("population.narratives.max_substep_rate", n.max_substep_rate)
+    for attr in ("loss_per_unmet", "loss_per_belief", "recovery"):
+        _non_negative(f"population.trust.{attr}", getattr(pop.trust, attr))
+    b = pop.behaviour
+    for attr in ("behaviour_hours", "hardship_hours"):
+        _positive(f"population.behaviour.{attr}", getattr(b, attr))
+    for attr in (
+        "panic_buying_gain",
+        "bank_run_gain",
+        "leave_rate",
+        "fear_leave_rate",
+        "return_rate",
+    ):
+        _non_negative(f"population.behaviour.{attr}", getattr(b, attr))
+    _probability("population.behaviour.reception_share", b.reception_share)
+    if not 0 <= b.hardship_threshold < 1:
+        raise ConfigError(
+            "population.behaviour.hardship_threshold",
+            f"a share in [0, 1), got {b.hardship_threshold!r}",
+        )
+
+
 def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
     """Check every scripted shock: when, where, what, how many."""
     for i, shock in enumerate(cfg.scenario.shocks):
@@ -214,3 +264,17 @@ def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
             _count(f"{key}.count", shock.count)
         else:
             _probability(f"{key}.probability", shock.probability)
+    names = set()
+    for i, n in enumerate(cfg.scenario.narratives):
+        key = f"scenario.narratives[{i}]"
+        if not n.name or n.name in names:
+            raise ConfigError(f"{key}.name", f"a unique, non-empty name, got {n.name!r}")
+        names.add(n.name)
+        _non_negative(f"{key}.at_hour", n.at_hour)
+        _one_of(f"{key}.behaviour", n.behaviour, BEHAVIOURS)
+        _non_negative(f"{key}.virality", n.virality)
+        _probability(f"{key}.seed_fraction", n.seed_fraction)
+        for j, region in enumerate(n.regions):
+            _one_of(f"{key}.regions[{j}]", region, regions)
+        for j, cohort in enumerate(n.cohorts):
+            _one_of(f"{key}.cohorts[{j}]", cohort, cfg.population.cohorts)

@@ -5,6 +5,7 @@ state arrays; the numbers that change every step live in those arrays (DESIGN.md
 """
 
 from agents.operator import InfrastructureOperator
+from agents.population import PopulationGroup
 from agents.sector import SectorAgent
 
-__all__ = ["InfrastructureOperator", "SectorAgent"]
+__all__ = ["InfrastructureOperator", "PopulationGroup", "SectorAgent"]

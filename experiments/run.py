@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from abm.config import register_configs
 from abm.errors import ConfigError
 from abm.job import run_job
-from analysis.tables import sector_summary
+from analysis.tables import population_summary, sector_summary
 
 register_configs()
 
@@ -41,6 +41,8 @@ def main(cfg: DictConfig) -> None:
             "Loss = hours of full outage per inhabitant (population-weighted over regions):\n"
         )
         print(table.to_string(float_format=lambda v: f"{v:8.3f}"))
+        print("\nPopulation:\n")
+        print(population_summary(summary).to_string(float_format=lambda v: f"{v:12.4g}"))
         print(f"\nResults: {outdir}")
 
 

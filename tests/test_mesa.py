@@ -5,7 +5,7 @@ import pytest
 from mesa.batchrunner import batch_run
 
 from abm import SECTORS, HybridThreatModel, run_replicate
-from agents import InfrastructureOperator, SectorAgent
+from agents import InfrastructureOperator, PopulationGroup, SectorAgent
 
 
 def test_batch_run_drives_the_model_for_two_seeds():
@@ -50,6 +50,14 @@ def test_agents_are_readable_views():
     assert np.array_equal(np.sort(owned), np.arange(model.world.n_assets))
     hospital_networks = [op for op in operators if op.name.startswith("hospital_networks")]
     assert len(hospital_networks) <= 25  # FACTS.md: at most 25 loco-regional networks
+    groups = list(model.agents_by_type[PopulationGroup])
+    assert len(groups) == model.world.regions.n * 3  # general, vulnerable, digitally exposed
+    assert sum(g.size for g in groups) == pytest.approx(model.world.regions.population.sum())
+    antwerp = [g for g in groups if g.region == "antwerp"]
+    assert all(0 <= g.trust <= 1 for g in antwerp)
+    assert sum(sum(g.unmet_need.values()) for g in groups) == pytest.approx(
+        model.summary()["unmet_need_person_hours"]
+    )
 
 
 def test_solara_viz_renders_the_model_unchanged():

@@ -1,0 +1,433 @@
+"""Population groups as arrays: needs and household stocks, trust, displacement, demand.
+
+One group per region and cohort (``G = regions x cohorts``), each a row of these arrays; the
+``PopulationGroup`` agents are views onto them. Every rule here is a vector operation over all
+groups. Members of a group are either at home or displaced to another region
+(``displaced[g, r]``); a person is always in exactly one place, so the population is conserved
+to rounding whatever the flows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from abm.config import NarrativeSeedConfig, PopulationConfig
+from abm.narratives import spread
+from abm.sectors import SECTOR_INDEX, SECTORS
+from abm.world import Regions
+
+ENERGY, FOOD_WATER, HEALTH, POPULATION_FLOWS, FINANCE = (
+    SECTOR_INDEX[s] for s in ("energy", "food_water", "health", "population_flows", "finance")
+)
+
+
+@dataclass(frozen=True)
+class Groups:
+    """What does not change about the groups during a run."""
+
+    cohort_names: tuple[str, ...]
+    region: np.ndarray  # (G,) region index
+    cohort: np.ndarray  # (G,) cohort index
+    size: np.ndarray  # (G,) members
+    stock_capacity: np.ndarray  # (G, S) hours of autonomy
+    trust0: np.ndarray
+    susceptibility: np.ndarray
+    media_literacy: np.ndarray
+    health_dependency: np.ndarray
+    mobility: np.ndarray
+    need_weight: np.ndarray  # (S,) residents' need per sector
+
+    @property
+    def n(self) -> int:
+        return len(self.region)
+
+
+def build_groups(cfg: PopulationConfig, regions: Regions) -> Groups:
+    """One group per region and cohort, sized by the cohort's share of the region."""
+    names = tuple(cfg.cohorts)
+    cohorts = [cfg.cohorts[c] for c in names]
+    region = np.repeat(np.arange(regions.n), len(names))
+    cohort = np.tile(np.arange(len(names)), regions.n)
+    share = np.array([c.share for c in cohorts])
+    stock = np.array([[c.stock_hours.get(s, 0.0) for s in SECTORS] for c in cohorts])
+
+    def per_group(attr: str) -> np.ndarray:
+        return np.array([getattr(c, attr) for c in cohorts], dtype=float)[cohort]
+
+    return Groups(
+        cohort_names=names,
+        region=region,
+        cohort=cohort,
+        size=regions.population[region] * share[cohort],
+        stock_capacity=stock[cohort],
+        trust0=per_group("trust"),
+        susceptibility=per_group("susceptibility"),
+        media_literacy=per_group("media_literacy"),
+        health_dependency=per_group("health_dependency"),
+        mobility=per_group("mobility"),
+        need_weight=np.array([cfg.need_weights[s] for s in SECTORS], dtype=float),
+    )
+
+
+@dataclass
+class GroupState:
+    """What changes about the groups during a run."""
+
+    home: np.ndarray  # (G,) members at home
+    displaced: np.ndarray  # (G, R) members displaced, by the region they are in
+    stocks: np.ndarray  # (G, S) hours of autonomy left
+    trust: np.ndarray  # (G,)
+    hardship: np.ndarray  # (G,) recent unmet-need fraction
+    unmet: np.ndarray  # (G, S) unmet need accumulated, person-hours
+    peak_displaced: np.ndarray  # (G,)
+
+    @classmethod
+    def initial(cls, groups: Groups, n_regions: int) -> GroupState:
+        return cls(
+            home=groups.size.copy(),
+            displaced=np.zeros((groups.n, n_regions)),
+            stocks=groups.stock_capacity.copy(),
+            trust=groups.trust0.copy(),
+            hardship=np.zeros(groups.n),
+            unmet=np.zeros((groups.n, len(SECTORS))),
+            peak_displaced=np.zeros(groups.n),
+        )
+
+
+def present_population(state: GroupState, groups: Groups, n_regions: int) -> np.ndarray:
+    """People present in each region: residents at home plus displaced arrivals."""
+    return np.bincount(groups.region, weights=state.home, minlength=n_regions) + (
+        state.displaced.sum(axis=0)
+    )
+
+
+def meet_needs(
+    state: GroupState,
+    groups: Groups,
+    shortfall: np.ndarray,
+    dt: float,
+    restock_per_hour: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw services: household stocks cover a shortfall first, then need goes unmet.
+
+    Residents draw on their own region's service with their stocks; displaced people draw on
+    the service where they are, with no stocks, and need every sector fully (reception
+    included). Updates ``stocks`` and ``unmet`` in place.
+
+    Args:
+        shortfall: ``1 - service`` per region and sector, shape ``(R, S)``.
+
+    Returns:
+        ``(unmet_fraction, resident_short)``: per group, the share of its members' needs
+        unmet this step, wherever they are (0 to 1); and per group and sector, the unmet
+        share of need of its members at home (conditions at home: what makes people leave or
+        return, and what sends the vulnerable to health care).
+    """
+    use = shortfall[groups.region] * groups.need_weight * dt  # (G, S) hours of need short
+    covered = np.minimum(use, state.stocks)
+    state.stocks -= covered
+    resident_short = (use - covered) / dt  # (G, S), share of an hour's need unmet
+    refill = shortfall[groups.region] <= 1e-12
+    state.stocks = np.where(
+        refill,
+        np.minimum(groups.stock_capacity, state.stocks + restock_per_hour * dt),
+        state.stocks,
+    )
+    away = state.displaced @ shortfall  # (G, S) person-weighted shortfall where they are
+    step_unmet = (state.home[:, None] * resident_short + away) * dt
+    state.unmet += step_unmet
+    need = groups.size * dt * np.maximum(groups.need_weight.sum(), 1.0)
+    return step_unmet.sum(axis=1) / need, resident_short
+
+
+def update_trust(
+    state: GroupState,
+    groups: Groups,
+    unmet_fraction: np.ndarray,
+    belief: np.ndarray,
+    loss_per_unmet: float,
+    loss_per_belief: float,
+    recovery: float,
+    dt: float,
+) -> None:
+    """Trust falls with unmet need and hostile belief, and recovers as service returns."""
+    hostile = np.minimum(belief, 1.0)
+    change = (
+        -loss_per_unmet * unmet_fraction
+        - loss_per_belief * hostile
+        + recovery * (groups.trust0 - state.trust) * (1.0 - unmet_fraction)
+    )
+    state.trust = np.clip(state.trust + change * dt, 0.0, 1.0)
+
+
+def displace(
+    state: GroupState,
+    groups: Groups,
+    home_unmet: np.ndarray,
+    fear: np.ndarray,
+    destination_weight: np.ndarray,
+    hardship_hours: float,
+    hardship_threshold: float,
+    leave_rate: float,
+    fear_leave_rate: float,
+    return_rate: float,
+    dt: float,
+) -> None:
+    """Move people out of regions where needs go unmet or fear spreads, and back again.
+
+    Hardship is the recent share of needs unmet *at home*, so displaced people come back when
+    home is livable again, however hard their stay elsewhere.
+
+    Leavers go to the other regions in proportion to ``destination_weight`` (their population
+    times their service); they return home once hardship there has fallen below half the
+    threshold. Flows are taken from one place and added to another, so people are conserved.
+
+    Args:
+        fear: Per group, belief in fear narratives (0 to 1).
+        destination_weight: Per region, attractiveness as a destination.
+    """
+    state.hardship += (home_unmet - state.hardship) * min(1.0, dt / hardship_hours)
+    pressure = np.maximum(0.0, state.hardship - hardship_threshold) / (1.0 - hardship_threshold)
+    rate = groups.mobility * (leave_rate * pressure + fear_leave_rate * fear)
+    leavers = state.home * -np.expm1(-rate * dt)
+    if leavers.any():
+        dest = np.broadcast_to(destination_weight, state.displaced.shape).copy()
+        dest[np.arange(groups.n), groups.region] = 0.0  # nobody flees to their own region
+        total = dest.sum(axis=1, keepdims=True)
+        dest = np.where(total > 0, dest / np.where(total > 0, total, 1.0), 0.0)
+        leavers = np.where(total[:, 0] > 0, leavers, 0.0)
+        state.home -= leavers
+        state.displaced += leavers[:, None] * dest
+    calm = state.hardship < hardship_threshold / 2
+    if state.displaced.any():
+        back = state.displaced * (-np.expm1(-return_rate * dt) * calm)[:, None]
+        state.displaced -= back
+        state.home += back.sum(axis=1)
+    np.maximum(state.peak_displaced, state.displaced.sum(axis=1), out=state.peak_displaced)
+
+
+def demand(
+    state: GroupState,
+    groups: Groups,
+    baseline_population: np.ndarray,
+    resident_short: np.ndarray,
+    panic: np.ndarray,
+    bank_run: np.ndarray,
+    cfg: PopulationConfig,
+    n_regions: int,
+) -> np.ndarray:
+    """Demand per region and sector, in units of the region's normal demand.
+
+    Demand follows the people present; panic buying raises food_water demand and a bank run
+    raises finance demand, in proportion to the region's belief; the vulnerable whose power or
+    water is out add demand on health; displaced arrivals who need public reception add to
+    population_flows demand, scaled by the normal reception occupancy.
+
+    Args:
+        resident_short: Per group and sector, the residents' unmet share of need.
+        panic, bank_run: Per region, population-weighted belief in such narratives.
+    """
+    present = present_population(state, groups, n_regions)
+    scale = present / baseline_population
+    out = np.repeat(scale[:, None], len(SECTORS), axis=1)
+    out[:, FOOD_WATER] *= 1.0 + cfg.behaviour.panic_buying_gain * panic
+    out[:, FINANCE] *= 1.0 + cfg.behaviour.bank_run_gain * bank_run
+    cut_off = np.maximum(resident_short[:, ENERGY], resident_short[:, FOOD_WATER])
+    care = groups.health_dependency * state.home * cut_off
+    out[:, HEALTH] += np.bincount(groups.region, weights=care, minlength=n_regions) / (
+        baseline_population
+    )
+    reception = baseline_population / baseline_population.sum() * cfg.reception_baseline_persons
+    arrivals = state.displaced.sum(axis=0) * cfg.behaviour.reception_share
+    out[:, POPULATION_FLOWS] = 1.0 + arrivals / reception
+    return out
+
+
+#: Behaviours a narrative can push.
+BEHAVIOURS = ("panic_buying", "bank_run", "fear", "distrust")
+
+
+class PopulationLayer:
+    """The population phase of a step: needs, narratives, trust, displacement, then demand.
+
+    Holds the groups, their state and the narratives' ignorant/spreader fractions, and keeps
+    the run's summary figures (lowest national trust, highest narrative reach).
+    """
+
+    def __init__(
+        self,
+        cfg: PopulationConfig,
+        narratives: list[NarrativeSeedConfig],
+        regions: Regions,
+        dt: float,
+    ) -> None:
+        self.cfg = cfg
+        self.dt = dt
+        self.regions = regions
+        self.groups = build_groups(cfg, regions)
+        self.state = GroupState.initial(self.groups, regions.n)
+        self.narratives = narratives
+        shape = (len(narratives), self.groups.n)
+        self.ignorant = np.ones(shape)
+        self.spreader = np.zeros(shape)
+        self.acting = np.zeros(shape)  # share acting on the narrative now
+        behaviour = [BEHAVIOURS.index(n.behaviour) for n in narratives]
+        #: (behaviours, narratives) one-hot: which behaviour each narrative pushes.
+        self.pushes = np.zeros((len(BEHAVIOURS), len(narratives)))
+        self.pushes[behaviour, np.arange(len(narratives))] = 1.0
+        self.virality = np.array([n.virality for n in narratives], dtype=float)
+        #: (regions, groups) membership, for regional sums as one matrix product.
+        self.membership = np.zeros((regions.n, self.groups.n))
+        self.membership[self.groups.region, np.arange(self.groups.n)] = 1.0
+        self.demand = np.ones((regions.n, len(SECTORS)))
+        self.min_trust = self.national_trust()
+        self.peak_belief = 0.0
+        self._belief = self.reach().sum(axis=0)
+        self._at_rest = True
+
+    # ------------------------------------------------------------------ views
+    def national_trust(self) -> float:
+        """Population-weighted mean trust across groups."""
+        return float(self.state.trust @ self.groups.size / self.groups.size.sum())
+
+    def reach(self) -> np.ndarray:
+        """Per narrative and group: the share that has accepted it (spreaders + stiflers)."""
+        return 1.0 - self.ignorant
+
+    def regional(self, per_group: np.ndarray) -> np.ndarray:
+        """Population-weighted regional means of per-group values (last axis: groups)."""
+        w = self.state.home
+        den = self.membership @ w
+        return (per_group * w) @ self.membership.T / np.where(den > 0, den, 1.0)
+
+    def present_share(self) -> np.ndarray:
+        """Share of the national population present in each region."""
+        present = present_population(self.state, self.groups, self.regions.n)
+        return present / present.sum()
+
+    # ------------------------------------------------------------------ events
+    def seed(self, index: int) -> None:
+        """Make a narrative's target groups part spreaders (a scenario or adversary action)."""
+        n = self.narratives[index]
+        g = self.groups
+        target = np.ones(g.n, dtype=bool)
+        if n.regions:
+            target &= np.isin(g.region, [self.regions.keys.index(r) for r in n.regions])
+        if n.cohorts:
+            target &= np.isin(g.cohort, [g.cohort_names.index(c) for c in n.cohorts])
+        moved = np.minimum(n.seed_fraction, self.ignorant[index, target])
+        self.ignorant[index, target] -= moved
+        self.spreader[index, target] += moved
+        self.acting[index, target] += moved
+        self._at_rest = False
+
+    # ------------------------------------------------------------------ the phase
+    def step(self, inoperability: np.ndarray) -> None:
+        """Advance the population by one step, given this step's sector inoperability.
+
+        When every service is whole and the population is at rest (stocks full, nobody
+        displaced or acting on a narrative, normal demand), only trust and hardship move: the
+        rest of the phase would change nothing, and it is skipped.
+        """
+        if self._at_rest and not inoperability.any():
+            self._calm_step()
+            return
+        cfg, g, st, dt = self.cfg, self.groups, self.state, self.dt
+        unmet_fraction, resident_short = meet_needs(st, g, inoperability, dt, cfg.restock_per_hour)
+        unmet_fraction = np.minimum(unmet_fraction, 1.0)
+        b = cfg.behaviour
+        self.acting *= np.exp(-dt / b.behaviour_hours)
+        if self.spreader.size and self.spreader.max() > 1e-12:
+            before = self.ignorant
+            self._spread()
+            self.acting += before - self.ignorant
+            self._belief = self.reach().sum(axis=0)
+        self.acting[self.acting < 1e-12] = 0.0
+        update_trust(
+            st,
+            g,
+            unmet_fraction,
+            self._belief,
+            cfg.trust.loss_per_unmet,
+            cfg.trust.loss_per_belief,
+            cfg.trust.recovery,
+            dt,
+        )
+        by_behaviour = np.minimum(self.pushes @ self.acting, 1.0)
+        service = 1.0 - inoperability.mean(axis=1)
+        home_unmet = resident_short.sum(axis=1) / max(g.need_weight.sum(), 1e-12)
+        displace(
+            st,
+            g,
+            home_unmet,
+            by_behaviour[BEHAVIOURS.index("fear")],
+            self.regions.population * service,
+            b.hardship_hours,
+            b.hardship_threshold,
+            b.leave_rate,
+            b.fear_leave_rate,
+            b.return_rate,
+            dt,
+        )
+        regional = self.regional(by_behaviour)
+        self.demand = demand(
+            st,
+            g,
+            self.regions.population,
+            resident_short,
+            regional[BEHAVIOURS.index("panic_buying")],
+            regional[BEHAVIOURS.index("bank_run")],
+            cfg,
+            self.regions.n,
+        )
+        self.min_trust = min(self.min_trust, self.national_trust())
+        if self.ignorant.size:
+            national_reach = self.reach() @ g.size / g.size.sum()
+            self.peak_belief = max(self.peak_belief, float(national_reach.max()))
+        self._at_rest = bool(
+            np.array_equal(st.stocks, g.stock_capacity)
+            and not st.displaced.any()
+            and not self.acting.any()
+            and not (self.spreader > 1e-12).any()
+            and (st.hardship < cfg.behaviour.hardship_threshold / 2).all()
+            and (self.demand == 1.0).all()
+        )
+
+    def _calm_step(self) -> None:
+        """The step at rest: trust recovers and drifts with belief; hardship fades."""
+        cfg, st, dt = self.cfg, self.state, self.dt
+        none = np.zeros(self.groups.n)
+        update_trust(
+            st,
+            self.groups,
+            none,
+            self._belief,
+            cfg.trust.loss_per_unmet,
+            cfg.trust.loss_per_belief,
+            cfg.trust.recovery,
+            dt,
+        )
+        st.hardship -= st.hardship * min(1.0, dt / cfg.behaviour.hardship_hours)
+        self.min_trust = min(self.min_trust, self.national_trust())
+
+    def _spread(self) -> None:
+        g, n = self.groups, self.cfg.narratives
+        acceptance = (
+            g.susceptibility
+            * (1.0 - g.media_literacy)
+            * (1.0 - n.trust_discount * self.state.trust)
+        )
+        self.ignorant, self.spreader = spread(
+            self.ignorant,
+            self.spreader,
+            n.contact_rate * self.virality[:, None] * acceptance[None, :],
+            n.stifling_rate,
+            self.state.home,
+            g.region,
+            self.regions.n,
+            n.within_region_share,
+            self.dt,
+            n.max_substep_rate,
+        )

@@ -1,0 +1,199 @@
+"""Population groups: stocks and unmet need, narratives, trust, behaviour, displacement."""
+
+import numpy as np
+import pytest
+
+from abm import SECTORS, HybridThreatModel, load_config
+from abm.config import CohortConfig, NarrativeSeedConfig
+from abm.narratives import never_reached_fraction, spread
+from abm.population import GroupState, build_groups, meet_needs
+from abm.world import load_regions
+
+ENERGY = SECTORS.index("energy")
+
+
+def run(cfg, seed=0, replicate=0):
+    model = HybridThreatModel(cfg, rng=seed, replicate=replicate)
+    model.run_model()
+    return model
+
+
+# ----------------------------------------------------------------------------- narratives
+@pytest.mark.parametrize("rate", [0.5, 2.0, 6.0])
+def test_maki_thompson_final_size_at_the_model_time_step(rate):
+    """One well-mixed large group, one spreader in ten million, one-hour steps."""
+    n = 1e7
+    i, s = np.array([[1 - 1 / n]]), np.array([[1 / n]])
+    one = (np.array([1.0]), np.array([0]), 1, 1.0)
+    for _ in range(10_000):
+        i, s = spread(i, s, rate, rate, *one, dt=1.0)
+        if s.max() < 1e-14:
+            break
+    assert i[0, 0] == pytest.approx(never_reached_fraction(1.0), abs=1e-4)
+    assert never_reached_fraction(1.0) == pytest.approx(0.203, abs=5e-4)  # Sudbury 1985
+
+
+def test_maki_thompson_final_size_through_the_model():
+    """The model's own path: one cohort, every region alike, so each is one well-mixed group."""
+    cfg = load_config("peacetime", horizon_days=20, dt_hours=1)
+    cfg.population.cohorts = {
+        "everyone": CohortConfig(share=1.0, trust=0.0, susceptibility=1.0, media_literacy=0.0)
+    }
+    cfg.population.narratives.within_region_share = 1.0
+    cfg.population.trust.loss_per_belief = 0.0  # keep acceptance fixed at 1
+    cfg.scenario.narratives = [
+        NarrativeSeedConfig(name="rumour", at_hour=0, behaviour="distrust", seed_fraction=1e-7)
+    ]
+    model = run(cfg)
+    never = model.people.ignorant[0]
+    assert np.allclose(never, never_reached_fraction(1.0), atol=1e-3)
+    assert model.summary()["peak_belief"] == pytest.approx(
+        1 - never_reached_fraction(1.0), abs=1e-3
+    )
+
+
+def test_explicit_euler_would_miss_it():
+    """Why sub-stepping matters: one explicit hourly Euler step per hour at a high rate."""
+    rate, i, s = 6.0, 1 - 1e-7, 1e-7
+    for _ in range(1000):
+        new = rate * i * s
+        i, s = max(i - new, 0.0), max(s + new - rate * s * (1 - i), 0.0)
+    assert abs(i - never_reached_fraction(1.0)) > 0.05
+
+
+def test_higher_trust_reaches_less_belief_on_the_same_seeds():
+    peaks = {}
+    for trust in (0.2, 0.8):
+        cfg = load_config("narrative_only", horizon_days=12)
+        for cohort in cfg.population.cohorts.values():
+            cohort.trust = trust
+        peaks[trust] = np.array(
+            [run(cfg, seed=5, replicate=r).summary()["peak_belief"] for r in range(3)]
+        )
+    assert peaks[0.8].mean() < peaks[0.2].mean()
+
+
+# ------------------------------------------------------------------- stocks and unmet need
+def groups_with_stock(hours):
+    cfg = load_config("peacetime").population
+    cfg.cohorts = {"all": CohortConfig(share=1.0, stock_hours={"energy": hours})}
+    regions = load_regions("regions_provinces.csv")
+    groups = build_groups(cfg, regions)
+    return groups, GroupState.initial(groups, regions.n), regions
+
+
+@pytest.mark.parametrize("cut_hours, unmet", [(8, False), (10, False), (11, True), (30, True)])
+def test_stocks_cover_a_cut_shorter_than_they_last(cut_hours, unmet):
+    groups, state, regions = groups_with_stock(10.0)
+    shortfall = np.zeros((regions.n, len(SECTORS)))
+    shortfall[:, ENERGY] = 1.0
+    for _ in range(cut_hours):
+        meet_needs(state, groups, shortfall, 1.0, restock_per_hour=1.0)
+    assert (state.unmet[:, ENERGY].sum() > 0) == unmet
+    if unmet:  # every hour beyond the stock is a person-hour of unmet need
+        expected = (cut_hours - 10) * groups.size.sum()
+        assert state.unmet[:, ENERGY].sum() == pytest.approx(expected)
+
+
+def test_stocks_refill_once_service_returns():
+    groups, state, regions = groups_with_stock(10.0)
+    shortfall = np.zeros((regions.n, len(SECTORS)))
+    shortfall[:, ENERGY] = 0.5
+    for _ in range(8):
+        meet_needs(state, groups, shortfall, 1.0, restock_per_hour=1.0)
+    assert np.allclose(state.stocks[:, ENERGY], 6.0)
+    for _ in range(4):
+        meet_needs(state, groups, shortfall * 0, 1.0, restock_per_hour=1.0)
+    assert np.allclose(state.stocks[:, ENERGY], 10.0)
+
+
+def test_unmet_need_reaches_the_summary_and_groups_table():
+    from abm.results import groups_table
+
+    model = run(load_config("regional_blackout", horizon_days=8), seed=1)
+    total = model.summary()["unmet_need_person_hours"]
+    assert total > 0
+    table = groups_table(model).to_pandas()
+    assert table["unmet_need_person_hours"].sum() == pytest.approx(total)
+    liege = table[table.region == "liege"]["unmet_need_person_hours"].sum()
+    assert liege > 0.5 * total
+
+
+# ------------------------------------------------------------------------------ behaviour
+def test_panic_buying_without_damage_costs_food_water():
+    model = run(load_config("narrative_only", horizon_days=12), seed=2)
+    s = model.summary()
+    assert not any(kind == "shock" for _, kind, _, _ in model.events)
+    assert model.assets.working.all()
+    assert s["loss_food_water"] > 0
+    assert all(s[f"loss_{x}"] == 0 for x in SECTORS if x != "food_water")
+
+
+def test_a_bank_run_narrative_costs_finance():
+    cfg = load_config("narrative_only", horizon_days=12)
+    cfg.scenario.narratives[0].behaviour = "bank_run"
+    model = run(cfg, seed=2)
+    s = model.summary()
+    assert model.assets.working.all()
+    assert s["loss_finance"] > 0
+    # food retail needs payments (a functional A* link), so it suffers, but less
+    assert s["loss_finance"] > s["loss_food_water"]
+
+
+def test_vulnerable_people_without_power_load_health():
+    losses = []
+    for dependency in (0.0, 2.0):
+        cfg = load_config("regional_blackout", horizon_days=8)
+        cfg.population.cohorts["vulnerable"].health_dependency = dependency
+        losses.append(
+            np.mean([run(cfg, seed=3, replicate=r).summary()["loss_health"] for r in range(2)])
+        )
+    assert losses[1] > losses[0]
+
+
+def test_population_is_conserved_in_every_step_of_a_displacement():
+    cfg = load_config("regional_blackout", horizon_days=10)
+    cfg.population.behaviour.leave_rate = 0.05
+    cfg.population.behaviour.hardship_threshold = 0.05
+    cfg.scenario.narratives = [
+        NarrativeSeedConfig(
+            name="flee",
+            at_hour=24,
+            behaviour="fear",
+            virality=3.0,
+            seed_fraction=0.01,
+            regions=["liege"],
+        )
+    ]
+    cfg.population.behaviour.fear_leave_rate = 0.05
+    model = HybridThreatModel(cfg, rng=1)
+    total = model.people.groups.size.sum()
+    peak = 0.0
+    while model.running:
+        model.step()
+        st = model.people.state
+        assert np.all(st.home >= 0) and np.all(st.displaced >= 0)
+        assert st.home.sum() + st.displaced.sum() == pytest.approx(total, rel=1e-12)
+        assert model.population_share.sum() == pytest.approx(1.0, rel=1e-12)
+        peak = max(peak, st.displaced.sum())
+    assert peak > 10_000, "the scenario really displaces people"
+    assert model.summary()["loss_population_flows"] > 0  # arrivals need reception
+
+
+def test_displaced_people_return_when_service_is_back():
+    cfg = load_config("regional_blackout", horizon_days=30)
+    cfg.population.behaviour.leave_rate = 0.05
+    cfg.population.behaviour.hardship_threshold = 0.05
+    model = run(cfg, seed=1)
+    st = model.people.state
+    assert st.peak_displaced.sum() > 1000
+    assert st.displaced.sum() < 0.01 * st.peak_displaced.sum()
+
+
+def test_trust_falls_with_unmet_need_and_recovers():
+    model = HybridThreatModel(load_config("regional_blackout", horizon_days=40), rng=1)
+    start = model.people.national_trust()
+    model.run_model()
+    s = model.summary()
+    assert s["min_trust"] < start
+    assert model.people.national_trust() > s["min_trust"]
