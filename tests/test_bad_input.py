@@ -52,6 +52,27 @@ CASES = {
         ["world.service_shares.energy.substation=0.5"],
         "world.service_shares.energy",
     ),
+    "cohort shares do not sum to 1": (
+        ["population.cohorts.general.share=0.5"],
+        "population.cohorts",
+    ),
+    "trust outside [0, 1]": (["population.cohorts.vulnerable.trust=1.2"], "trust"),
+    "unknown narrative behaviour": (
+        ["scenario=narrative_only", "scenario.narratives.0.behaviour=riot"],
+        "scenario.narratives[0].behaviour",
+    ),
+    "unknown narrative region": (
+        ["scenario=narrative_only", "scenario.narratives.0.regions=[atlantis]"],
+        "scenario.narratives[0].regions[0]",
+    ),
+    "unknown narrative cohort": (
+        ["scenario=narrative_only", "scenario.narratives.0.cohorts=[pensioners]"],
+        "scenario.narratives[0].cohorts[0]",
+    ),
+    "negative behaviour duration": (
+        ["population.behaviour.behaviour_hours=-3"],
+        "behaviour_hours",
+    ),
     "recording interval": (["record_every_hours=2.5"], "record_every_hours"),
     "recording interval vs dt": (["dt_hours=2", "record_every_hours=3"], "record_every_hours"),
 }
