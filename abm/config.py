@@ -229,6 +229,113 @@ class NarrativeSeedConfig:
 
 
 @dataclass
+class CellConfig:
+    """A hostile cell: what it can do, how much, where, and how careful it is."""
+
+    label: str = ""
+    #: Action points for the whole campaign; each action costs ``adversary.action_costs``.
+    budget: float = 10.0
+    #: Per action type (sabotage, cyber, disinformation): skill in [0, 1], the probability of
+    #: success against an unprotected target; 0 means the cell cannot do it.
+    capabilities: dict[str, float] = field(default_factory=dict)
+    #: ``random`` targets, or ``weighted`` by criticality x vulnerability.
+    strategy: str = "weighted"
+    #: Per action type: probability that the action exposes the cell and it is dismantled.
+    detection: dict[str, float] = field(default_factory=dict)
+    #: Actions per day while the cell is active (outside windows, or inside them).
+    actions_per_day: float = 1.0
+    #: Regions it operates in (sabotage and disinformation targets); empty means all.
+    regions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CyberConfig:
+    """How cyber intrusions play out once they succeed."""
+
+    #: Hours an operator's assets stay compromised: lognormal median and log-sd.
+    dwell_median_hours: float = 48.0
+    dwell_sigma: float = 0.5
+    #: Share of a compromised operator's assets taken down (each independently).
+    asset_share: float = 0.25
+    #: Probability that a compromise spreads to an operator linked by supply edges, before
+    #: that operator's cyber maturity.
+    spread_probability: float = 0.2
+    #: Sectors where an intrusion is ransomware: the dwell time is multiplied.
+    ransomware_sectors: list[str] = field(default_factory=list)
+    ransomware_dwell_multiplier: float = 2.0
+
+
+@dataclass
+class DisinformationConfig:
+    """What a disinformation action seeds."""
+
+    #: Weights of the behaviours the adversary's narratives push.
+    behaviours: dict[str, float] = field(default_factory=dict)
+    #: Virality of adversary narratives and the share of target groups made spreaders.
+    virality: float = 2.0
+    seed_fraction: float = 0.002
+
+
+@dataclass
+class AdversaryConfig:
+    """The hostile cells of a campaign; the scenario says which dimensions they may use."""
+
+    name: str = MISSING
+    cells: dict[str, CellConfig] = field(default_factory=dict)
+    action_costs: dict[str, float] = field(default_factory=dict)
+    cyber: CyberConfig = field(default_factory=CyberConfig)
+    disinformation: DisinformationConfig = field(default_factory=DisinformationConfig)
+
+
+@dataclass
+class WindowConfig:
+    """A window in which the cells strike together."""
+
+    start_hour: float = MISSING
+    end_hour: float = MISSING
+
+
+@dataclass
+class LeverConfig:
+    """A mitigation lever: one mechanism, its strength, its cost and when it starts acting.
+
+    ``strength`` means, by ``kind``: ``hardening`` the share of the gap to full protection
+    closed; ``backup_power`` hours of backup added to power needs; ``cyber_hygiene`` the share
+    of the gap to full cyber maturity closed; ``repair_capacity`` the relative increase in crews
+    (response times shrink by the same factor);
+    ``household_stockpiles`` hours of household autonomy added; ``strategic_stockpiles`` spare
+    capacity added to the target sectors (a share of demand); ``prebunking`` the effect size d
+    on the credibility of misinformation at its start.
+    """
+
+    kind: str = MISSING
+    label: str = ""
+    strength: float = MISSING
+    #: Asset types (hardening, backup_power), sectors (household and strategic stockpiles),
+    #: operator sectors (cyber_hygiene, repair_capacity) or cohorts (prebunking); empty means
+    #: all.
+    targets: list[str] = field(default_factory=list)
+    start_hour: float = 0.0
+    #: Cost in million euro, with a low and high bound where it is uncertain.
+    cost_meur: float = MISSING
+    cost_low_meur: float | None = None
+    cost_high_meur: float | None = None
+    #: prebunking only: share of each target group reached, and the days over which the
+    #: effect decays by a factor e.
+    reach: float = 1.0
+    decay_days: float | None = None
+
+
+@dataclass
+class MitigationConfig:
+    """A package of levers; its cost is the sum of its levers' costs."""
+
+    name: str = MISSING
+    description: str = ""
+    levers: dict[str, LeverConfig] = field(default_factory=dict)
+
+
+@dataclass
 class ShockConfig:
     """A scripted event: assets damaged at an hour."""
 
@@ -253,6 +360,11 @@ class ScenarioConfig:
     description: str = ""
     shocks: list[ShockConfig] = field(default_factory=list)
     narratives: list[NarrativeSeedConfig] = field(default_factory=list)
+    #: Dimensions the adversary's cells may use: sabotage, cyber, disinformation; empty
+    #: means no adversary.
+    adversary_dimensions: list[str] = field(default_factory=list)
+    #: Windows in which the cells strike together; empty means they act throughout.
+    adversary_windows: list[WindowConfig] = field(default_factory=list)
 
 
 @dataclass
@@ -265,13 +377,13 @@ class RunConfig:
     dt_hours: float = 1.0
     #: Hours between rows of timeseries.parquet and DataCollector records.
     record_every_hours: float = 6.0
-    #: Label of the mitigation package (``none`` until mitigations exist).
-    mitigation: str = "none"
     #: Print the per-sector summary table at the end of a run.
     print_summary: bool = True
     world: WorldConfig = MISSING
     sectors: SectorsConfig = field(default_factory=SectorsConfig)
     population: PopulationConfig = MISSING
+    adversary: AdversaryConfig = MISSING
+    mitigation: MitigationConfig = MISSING
     scenario: ScenarioConfig = MISSING
 
 

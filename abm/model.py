@@ -17,12 +17,14 @@ from omegaconf import DictConfig, OmegaConf
 
 from abm import interdependency
 from abm.cascade import drain_backups, working_fixed_point
-from abm.config import RunConfig
+from abm.config import NarrativeSeedConfig, RunConfig
 from abm.errors import ConfigError
-from abm.population import PopulationLayer
+from abm.mitigation import apply_lever, package_cost
+from abm.population import BEHAVIOURS, PopulationLayer
 from abm.sectors import SECTOR_INDEX, SECTORS
 from abm.seeding import Streams, replicate_sequence
 from abm.world import World, build_world, data_path
+from agents.adversary import ACTIONS, AdversaryCell
 from agents.operator import InfrastructureOperator, assign_repairs
 from agents.population import PopulationGroup
 from agents.sector import SectorAgent, direct_inoperability
@@ -32,7 +34,17 @@ from agents.sector import SectorAgent, direct_inoperability
 INOPERABILITY_FLOOR = 1e-9
 
 #: Kinds of row in ``events.parquet``.
-EVENT_KINDS = ("shock", "failure", "restored", "repair_start", "repaired", "narrative_seeded")
+EVENT_KINDS = (
+    "shock",
+    "failure",
+    "restored",
+    "repair_start",
+    "repaired",
+    "narrative_seeded",
+    "compromised",
+    "cell_dismantled",
+    "mitigation_start",
+)
 
 
 @dataclass
@@ -45,6 +57,7 @@ class AssetState:
     repair_end: np.ndarray
     working: np.ndarray
     backup_left: np.ndarray  # per need
+    compromised_until: np.ndarray  # hour a cyber compromise ends (-inf: none)
 
     @classmethod
     def intact(cls, world: World) -> AssetState:
@@ -56,6 +69,7 @@ class AssetState:
             repair_end=np.full(n, np.inf),
             working=np.ones(n, dtype=bool),
             backup_left=world.need_backup_hours.copy(),
+            compromised_until=np.full(n, -np.inf),
         )
 
 
@@ -143,12 +157,55 @@ class HybridThreatModel(mesa.Model):
         self.k = self.dt * np.array([cfg.sectors.k[s] for s in SECTORS])
         self.capacity_factor = 1.0 + np.array([cfg.sectors.reserve_margin[s] for s in SECTORS])
         self.loss_weights = np.array([cfg.sectors.loss_weights[s] for s in SECTORS])
+        dims = list(cfg.scenario.adversary_dimensions)
+        adversary_narratives = (
+            [
+                NarrativeSeedConfig(
+                    name=f"adversary_{b}",
+                    behaviour=b,
+                    at_hour=0.0,
+                    virality=cfg.adversary.disinformation.virality,
+                    seed_fraction=cfg.adversary.disinformation.seed_fraction,
+                )
+                for b in BEHAVIOURS
+            ]
+            if "disinformation" in dims
+            else []
+        )
+        narratives = list(cfg.scenario.narratives)
+        #: Index of the adversary's narrative per behaviour, and the weights it picks them by.
+        self.adversary_narratives = [len(narratives) + k for k in range(len(adversary_narratives))]
+        self.adversary_behaviour_weights = np.array(
+            [cfg.adversary.disinformation.behaviours.get(b, 0.0) for b in BEHAVIOURS]
+        )
         self.people = PopulationLayer(
-            cfg.population, list(cfg.scenario.narratives), self.world.regions, self.dt
+            cfg.population, narratives + adversary_narratives, self.world.regions, self.dt
         )
         self.population_share = self.people.present_share()
 
         self.assets = AssetState.intact(self.world)
+        # What mitigation levers may change, copied so the world stays as built.
+        w = self.world
+        self.protection = w.protection.copy()
+        self.cyber_maturity = w.operators.cyber_maturity.copy()
+        self.crews = w.operators.crews.copy()
+        self.response_hours = w.operators.response_hours.copy()
+        self.backup_capacity = w.need_backup_hours.copy()
+        self.operator_criticality = np.bincount(
+            w.asset_operator, weights=w.criticality, minlength=w.operators.n
+        )
+        consumer_op = w.asset_operator[w.need_asset[w.edge_need]]
+        supplier_op = w.asset_operator[w.edge_supplier]
+        links = np.zeros((w.operators.n, w.operators.n), dtype=bool)
+        links[consumer_op, supplier_op] = True
+        links |= links.T
+        np.fill_diagonal(links, False)
+        #: Operators linked by supply edges: where a cyber compromise can spread.
+        self.operator_links = links
+        self.ransomware_sectors = {SECTOR_INDEX[s] for s in cfg.adversary.cyber.ransomware_sectors}
+        self.action_costs = np.array([cfg.adversary.action_costs.get(a, 1.0) for a in ACTIONS])
+        self.attempts = dict.fromkeys(ACTIONS, 0)
+        self.successes = dict.fromkeys(ACTIONS, 0)
         self._all_working = self.assets.working.copy()
         self._all_supplied = np.ones(len(self.world.need_asset), dtype=bool)
         self._capacity: np.ndarray | None = None
@@ -168,6 +225,12 @@ class HybridThreatModel(mesa.Model):
         self.sector_agents = [SectorAgent(self, i) for i in range(len(SECTORS))]
         self.operators = [InfrastructureOperator(self, i) for i in range(self.world.operators.n)]
         self.groups = [PopulationGroup(self, i) for i in range(self.people.groups.n)]
+        self.cells = (
+            [AdversaryCell(self, name, c, dims) for name, c in cfg.adversary.cells.items()]
+            if dims
+            else []
+        )
+        self._cell_acts = self._cell_schedule()
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "mean_service": mean_service,
@@ -178,7 +241,9 @@ class HybridThreatModel(mesa.Model):
         )
         self._shocks = list(cfg.scenario.shocks)
         self._narratives = list(cfg.scenario.narratives)
+        self._levers = list(cfg.mitigation.levers.values())
         due = {self._step_of(x.at_hour) for x in self._shocks + self._narratives}
+        due |= {self._step_of(lever.start_hour) for lever in self._levers}
         for at_step in sorted(due):
             if at_step == 0:
                 self._apply_due_events()
@@ -190,6 +255,7 @@ class HybridThreatModel(mesa.Model):
         """One time step, in this order (DESIGN.md section 4)."""
         step = self.steps - 1  # Mesa counts the step being executed from 1
         self.hour = step * self.dt
+        self.adversary_actions(step)
         self.asset_failures_and_cascade()
         self.repairs(step)
         self.sector_service()
@@ -200,17 +266,42 @@ class HybridThreatModel(mesa.Model):
             if step % self.record_every:
                 self.datacollector.collect(self)  # batch_run reads the last record: the end
 
+    def adversary_actions(self, step: int) -> None:
+        """Each cell due to act now takes one action (in a synchronised window, if any)."""
+        for k in np.flatnonzero(self._cell_acts[:, step]) if self.cells else ():
+            cell = self.cells[k]
+            if cell.can_act():
+                cell.act(self.streams.at_step(f"adversary:{cell.name}", step))
+
+    def _cell_schedule(self) -> np.ndarray:
+        """Per cell and step, whether the cell acts then: its tempo, inside the windows.
+
+        Drawn once from each cell's own stream, so when a cell acts does not depend on what
+        any mitigation changes.
+        """
+        hours = np.arange(self.n_steps) * self.dt
+        windows = self.cfg.scenario.adversary_windows
+        open_ = np.zeros(self.n_steps, dtype=bool) if windows else np.ones(self.n_steps, bool)
+        for win in windows:
+            open_ |= (hours >= win.start_hour) & (hours < win.end_hour)
+        acts = np.zeros((len(self.cells), self.n_steps), dtype=bool)
+        for k, cell in enumerate(self.cells):
+            p = min(1.0, cell.cfg.actions_per_day * self.dt / 24.0)
+            acts[k] = self.streams.generator(f"tempo:{cell.name}").random(self.n_steps) < p
+        return acts & open_
+
     def asset_failures_and_cascade(self) -> None:
         """Recompute which assets work from the current damage, and spend backups."""
         w, a = self.world, self.assets
-        if not a.damaged.any():
-            # Nothing damaged: everything works (every need has a supplier); only backups that
-            # were spent need refilling.
+        intact = ~(a.damaged | (a.compromised_until > self.hour))
+        if intact.all():
+            # Nothing damaged or compromised: everything works (every need has a supplier);
+            # only backups that were spent need refilling.
             working = self._all_working
-            if (a.backup_left < w.need_backup_hours).any():
+            if (a.backup_left < self.backup_capacity).any():
                 drain_backups(
                     a.backup_left,
-                    w.need_backup_hours,
+                    self.backup_capacity,
                     ~self._all_supplied,
                     self._all_supplied,
                     self.dt,
@@ -218,11 +309,11 @@ class HybridThreatModel(mesa.Model):
                 )
         else:
             working, supplied = working_fixed_point(
-                ~a.damaged, w.need_asset, a.backup_left > 0, w.edge_need, w.edge_supplier
+                intact, w.need_asset, a.backup_left > 0, w.edge_need, w.edge_supplier
             )
             drain_backups(
                 a.backup_left,
-                w.need_backup_hours,
+                self.backup_capacity,
                 working[w.need_asset] & ~supplied,
                 supplied,
                 self.dt,
@@ -232,7 +323,7 @@ class HybridThreatModel(mesa.Model):
             return
         changed = np.flatnonzero(working != a.working)
         for i in changed:
-            self._event("restored" if working[i] else "failure", i)
+            self.log_event("restored" if working[i] else "failure", i)
         if changed.size:
             self._capacity = None  # sector capacity must be recomputed
         a.working = working
@@ -242,12 +333,12 @@ class HybridThreatModel(mesa.Model):
         w, a = self.world, self.assets
         if not a.damaged.any():
             return
-        reachable = self.hour >= a.damaged_at + w.operators.response_hours[w.asset_operator]
+        reachable = self.hour >= a.damaged_at + self.response_hours[w.asset_operator]
         waiting = a.damaged & ~a.in_repair & reachable
         if waiting.any():
             busy = np.bincount(w.asset_operator[a.in_repair], minlength=w.operators.n)
             start = assign_repairs(
-                waiting, w.asset_operator, w.criticality, a.damaged_at, w.operators.crews - busy
+                waiting, w.asset_operator, w.criticality, a.damaged_at, self.crews - busy
             )
             if start.size:
                 z = self.streams.at_step("repair", step).standard_normal(w.n_assets)[start]
@@ -255,7 +346,7 @@ class HybridThreatModel(mesa.Model):
                 a.repair_end[start] = self.hour + duration
                 a.in_repair[start] = True
                 for i in start:
-                    self._event("repair_start", i, f"{a.repair_end[i] - self.hour:.1f} h")
+                    self.log_event("repair_start", i, f"{a.repair_end[i] - self.hour:.1f} h")
         done = np.flatnonzero(a.in_repair & (a.repair_end <= self.hour + self.dt))
         if done.size:
             a.damaged[done] = False
@@ -263,7 +354,7 @@ class HybridThreatModel(mesa.Model):
             a.damaged_at[done] = np.nan
             a.repair_end[done] = np.inf
             for i in done:
-                self._event("repaired", i)
+                self.log_event("repaired", i)
 
     def sector_service(self) -> None:
         """Capacity of working assets -> direct inoperability c* -> IIM step per region."""
@@ -285,7 +376,7 @@ class HybridThreatModel(mesa.Model):
 
     def population(self) -> None:
         """Needs and stocks, narratives, trust, displacement; then next step's demand."""
-        self.people.step(self.inoperability)
+        self.people.step(self.inoperability, self.hour)
         self.population_share = self.people.present_share()
 
     def record(self, step: int) -> None:
@@ -315,11 +406,17 @@ class HybridThreatModel(mesa.Model):
         gen = self.streams.at_step("hazard", now)
         for number, shock in enumerate(self._shocks):
             if self._step_of(shock.at_hour) == now:
-                self._damage(self._shock_targets(shock, number, gen), shock.label or shock.kind)
+                self.damage_assets(
+                    self._shock_targets(shock, number, gen), shock.label or shock.kind
+                )
         for number, narrative in enumerate(self._narratives):
             if self._step_of(narrative.at_hour) == now:
                 self.people.seed(number)
-                self._event("narrative_seeded", -1, narrative.name)
+                self.log_event("narrative_seeded", -1, narrative.name)
+        for lever in self._levers:
+            if self._step_of(lever.start_hour) == now:
+                apply_lever(self, lever)
+                self.log_event("mitigation_start", -1, lever.label or lever.kind)
 
     def _shock_targets(self, shock: Any, number: int, gen: np.random.Generator) -> np.ndarray:
         w = self.world
@@ -338,15 +435,35 @@ class HybridThreatModel(mesa.Model):
         u = gen.random((len(self._shocks), w.n_assets))[number]
         return match[u[match] < shock.probability]
 
-    def _damage(self, targets: np.ndarray, label: str) -> None:
+    def damage_assets(self, targets: np.ndarray, label: str) -> None:
+        """Damage assets (a shock or a sabotage): down until a crew repairs them."""
         a = self.assets
         new = targets[~a.damaged[targets]]
         a.damaged[new] = True
         a.damaged_at[new] = self.hour
         for i in new:
-            self._event("shock", i, label)
+            self.log_event("shock", i, label)
 
-    def _event(self, kind: str, asset: int, detail: str = "") -> None:
+    def compromise_assets(
+        self, operator: int, assets: np.ndarray, dwell_hours: float, label: str
+    ) -> None:
+        """Take some of an operator's assets down for ``dwell_hours`` (a cyber intrusion)."""
+        until = self.hour + dwell_hours
+        c = self.assets.compromised_until
+        c[assets] = np.maximum(c[assets], until)
+        self.log_event(
+            "compromised",
+            -1,
+            f"{self.world.operators.names[operator]}: {label}, {len(assets)} assets, "
+            f"{dwell_hours:.0f} h",
+        )
+
+    def refresh_capacity(self) -> None:
+        """Recompute sector capacity at the next sector phase (after a lever changed it)."""
+        self._capacity = None
+
+    def log_event(self, kind: str, asset: int, detail: str = "") -> None:
+        """Record an event for ``events.parquet`` (asset -1: not about one asset)."""
         self.events.append((self.hour, kind, int(asset), detail))
 
     # ------------------------------------------------------------------------------ results
@@ -354,7 +471,7 @@ class HybridThreatModel(mesa.Model):
         """One row of ``summary.parquet`` (DESIGN.md section 8) for this replicate."""
         row: dict[str, Any] = {
             "scenario": self.cfg.scenario.name,
-            "mitigation": self.cfg.mitigation,
+            "mitigation": self.cfg.mitigation.name,
             "replicate": self.replicate,
             "seed": self.seed,
         }
@@ -366,15 +483,10 @@ class HybridThreatModel(mesa.Model):
             peak_belief=self.people.peak_belief,
             peak_displaced=float(self.people.state.peak_displaced.sum()),
         )
-        # The adversary layer is not built yet: its neutral values.
         row.update(
-            n_sabotage=0,
-            n_cyber=0,
-            n_disinformation=0,
-            n_sabotage_success=0,
-            n_cyber_success=0,
-            n_disinformation_success=0,
-            mitigation_cost_meur=0.0,
+            **{f"n_{a}": self.attempts[a] for a in ACTIONS},
+            **{f"n_{a}_success": self.successes[a] for a in ACTIONS},
+            mitigation_cost_meur=package_cost(self.cfg.mitigation),
         )
         return row
 

@@ -8,7 +8,7 @@ time, for group ``g`` (Daley & Kendall 1965; Maki & Thompson 1973):
     ds_g/dt =  lambda_g i_g m(s)_g - alpha_g s_g m(1 - i)_g
 
 where ``m(x)_g`` is what group ``g`` meets: a share ``w`` of its contacts in its own region and
-``1 - w`` nationally, population-weighted (:func:`mix`). It costs O(groups), never a dense
+``1 - w`` nationally, population-weighted (:class:`Mixing`). It costs O(groups), never a dense
 groups x groups matrix. A narrative's *reach* in a group is ``1 - i``.
 
 For one well-mixed group with ``lambda = alpha`` and one initial spreader in a large population,
@@ -39,25 +39,31 @@ def never_reached_fraction(ratio: float = 1.0) -> float:
     return brentq(lambda t: t - math.exp(-c * (1.0 - t)), 1e-300, 1.0 - 1e-12 / c)
 
 
-def mix(
-    x: np.ndarray, weight: np.ndarray, region: np.ndarray, n_regions: int, within: float
-) -> np.ndarray:
-    """What each group meets of ``x``: ``within`` of it in its region, the rest nationally.
+class Mixing:
+    """Who meets whom: a share ``within`` of contacts in the own region, the rest nationally.
+
+    Built once per step from the groups' populations, so each evaluation is three small matrix
+    products over (regions x groups) arrays: O(groups), never a dense groups x groups matrix.
 
     Args:
-        x: Per narrative and group, shape ``(N, G)``.
         weight: Per group, its population (the mixing weights).
-        region: Per group, its region index.
-        n_regions: Number of regions.
+        membership: ``(R, G)`` 0/1 matrix, 1 where group ``g`` lives in region ``r``.
         within: Share of contacts within the region.
     """
-    wx = x * weight
-    reg = np.zeros((x.shape[0], n_regions))
-    np.add.at(reg.T, region, wx.T)
-    reg_weight = np.bincount(region, weights=weight, minlength=n_regions)
-    regional = reg / np.where(reg_weight > 0, reg_weight, 1.0)
-    national = wx.sum(axis=1, keepdims=True) / weight.sum()
-    return within * regional[:, region] + (1.0 - within) * national
+
+    def __init__(self, weight: np.ndarray, membership: np.ndarray, within: float) -> None:
+        reg_weight = membership @ weight
+        #: (G, R): group g's share of region r's population, times ``within``.
+        self.to_region = (
+            within * (weight[:, None] * membership.T) / np.where(reg_weight > 0, reg_weight, 1.0)
+        )
+        self.membership = membership
+        #: (G, 1): group g's share of the national population, times ``1 - within``.
+        self.to_nation = ((1.0 - within) * weight / weight.sum())[:, None]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """What each group meets of ``x`` (per narrative and group, shape ``(N, G)``)."""
+        return (x @ self.to_region) @ self.membership + x @ self.to_nation
 
 
 def spread(
@@ -66,8 +72,7 @@ def spread(
     spread_rate: np.ndarray,
     stifle_rate: np.ndarray,
     weight: np.ndarray,
-    region: np.ndarray,
-    n_regions: int,
+    membership: np.ndarray,
     within: float,
     dt: float,
     max_substep_rate: float = 0.2,
@@ -78,7 +83,7 @@ def spread(
         ignorant, spreader: Fractions per narrative and group, shape ``(N, G)``.
         spread_rate: lambda per narrative and group (per hour), broadcastable to ``(N, G)``.
         stifle_rate: alpha per group (per hour), broadcastable to ``(N, G)``.
-        weight, region, n_regions, within: The mixing (see :func:`mix`).
+        weight, membership, within: The mixing (see :class:`Mixing`).
         dt: Step length in hours.
         max_substep_rate: Largest rate x sub-step.
 
@@ -88,10 +93,12 @@ def spread(
     bound = float(np.max(spread_rate, initial=0.0) + np.max(stifle_rate, initial=0.0))
     n_sub = max(1, math.ceil(bound * dt / max_substep_rate))
     h = dt / n_sub
+    meet = Mixing(weight, membership, within)
+    n = ignorant.shape[0]
 
     def rates(i: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        meet_s = mix(s, weight, region, n_regions, within)
-        meet_knowing = mix(1.0 - i, weight, region, n_regions, within)
+        both = meet(np.concatenate([s, 1.0 - i]))  # spreaders met, and people who know it
+        meet_s, meet_knowing = both[:n], both[n:]
         new = spread_rate * i * meet_s
         return -new, new - stifle_rate * s * meet_knowing
 

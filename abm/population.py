@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtr, ndtri
 
 from abm.config import NarrativeSeedConfig, PopulationConfig
 from abm.narratives import spread
@@ -286,6 +287,9 @@ class PopulationLayer:
         self.peak_belief = 0.0
         self._belief = self.reach().sum(axis=0)
         self._at_rest = True
+        self.hour = 0.0
+        #: Prebunking campaigns: (target groups, effect d, decay hours, reach, start hour).
+        self.prebunking: list[tuple[np.ndarray, float, float, float, float]] = []
 
     # ------------------------------------------------------------------ views
     def national_trust(self) -> float:
@@ -317,20 +321,42 @@ class PopulationLayer:
             target &= np.isin(g.region, [self.regions.keys.index(r) for r in n.regions])
         if n.cohorts:
             target &= np.isin(g.cohort, [g.cohort_names.index(c) for c in n.cohorts])
-        moved = np.minimum(n.seed_fraction, self.ignorant[index, target])
+        self.seed_groups(index, target, n.seed_fraction)
+
+    def seed_groups(self, index: int, target: np.ndarray, fraction: float) -> None:
+        """Turn ``fraction`` of each target group into spreaders of narrative ``index``."""
+        moved = np.minimum(fraction, self.ignorant[index, target])
         self.ignorant[index, target] -= moved
         self.spreader[index, target] += moved
         self.acting[index, target] += moved
         self._at_rest = False
 
+    def add_prebunking(
+        self,
+        target: np.ndarray,
+        effect: float,
+        decay_days: float | None,
+        reach: float,
+        start_hour: float,
+    ) -> None:
+        """Inoculate a share ``reach`` of the target groups from ``start_hour`` on.
+
+        Credibility is taken as a latent normal variable, so an effect size ``d`` (Cohen's d on
+        the credibility of misinformation) moves a reached member's acceptance probability
+        ``p`` to ``Phi(Phi^-1(p) - d)``; ``d`` decays as ``exp(-t / decay)``.
+        """
+        decay = np.inf if decay_days is None else decay_days * 24.0
+        self.prebunking.append((target, effect, decay, reach, start_hour))
+
     # ------------------------------------------------------------------ the phase
-    def step(self, inoperability: np.ndarray) -> None:
+    def step(self, inoperability: np.ndarray, hour: float) -> None:
         """Advance the population by one step, given this step's sector inoperability.
 
         When every service is whole and the population is at rest (stocks full, nobody
         displaced or acting on a narrative, normal demand), only trust and hardship move: the
         rest of the phase would change nothing, and it is skipped.
         """
+        self.hour = hour
         if self._at_rest and not inoperability.any():
             self._calm_step()
             return
@@ -419,14 +445,17 @@ class PopulationLayer:
             * (1.0 - g.media_literacy)
             * (1.0 - n.trust_discount * self.state.trust)
         )
+        for target, effect, decay, reach, start in self.prebunking:
+            d = effect * np.exp(-(self.hour - start) / decay)
+            p = np.clip(acceptance[target], 1e-12, 1 - 1e-12)
+            acceptance[target] = (1 - reach) * p + reach * ndtr(ndtri(p) - d)
         self.ignorant, self.spreader = spread(
             self.ignorant,
             self.spreader,
             n.contact_rate * self.virality[:, None] * acceptance[None, :],
             n.stifling_rate,
             self.state.home,
-            g.region,
-            self.regions.n,
+            self.membership,
             n.within_region_share,
             self.dt,
             n.max_substep_rate,

@@ -12,11 +12,13 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 from abm import interdependency
-from abm.config import PopulationConfig, RunConfig, WorldConfig
+from abm.config import AdversaryConfig, MitigationConfig, PopulationConfig, RunConfig, WorldConfig
 from abm.errors import ConfigError
+from abm.mitigation import LEVER_KINDS
 from abm.population import BEHAVIOURS
 from abm.sectors import SECTORS
 from abm.world import load_regions
+from agents.adversary import ACTIONS, STRATEGIES
 
 AREA_KINDS = ("belgium", "federated_region", "province")
 SHOCK_KINDS = ("damage", "grid_loss")
@@ -87,6 +89,8 @@ def validate(cfg: RunConfig) -> None:
     regions = validate_world(cfg.world)
     validate_sectors(cfg)
     validate_population(cfg.population)
+    validate_adversary(cfg.adversary, regions)
+    validate_mitigation(cfg)
     validate_scenario(cfg, regions)
 
 
@@ -246,6 +250,75 @@ def validate_population(pop: PopulationConfig) -> None:
         )
 
 
+def validate_adversary(adv: AdversaryConfig, regions: tuple[str, ...]) -> None:
+    """Check cells (budgets, capabilities, detection, strategy, regions) and action settings."""
+    for name, cell in adv.cells.items():
+        key = f"adversary.cells.{name}"
+        _non_negative(f"{key}.budget", cell.budget)
+        _one_of(f"{key}.strategy", cell.strategy, STRATEGIES)
+        _non_negative(f"{key}.actions_per_day", cell.actions_per_day)
+        for attr in ("capabilities", "detection"):
+            mapping = getattr(cell, attr)
+            _keys(f"{key}.{attr}", mapping, ACTIONS)
+            for action, p in mapping.items():
+                _probability(f"{key}.{attr}.{action}", p)
+        for j, region in enumerate(cell.regions):
+            _one_of(f"{key}.regions[{j}]", region, regions)
+    _keys("adversary.action_costs", adv.action_costs, ACTIONS)
+    for action, cost in adv.action_costs.items():
+        _positive(f"adversary.action_costs.{action}", cost)
+    c = adv.cyber
+    _positive("adversary.cyber.dwell_median_hours", c.dwell_median_hours)
+    _non_negative("adversary.cyber.dwell_sigma", c.dwell_sigma)
+    _probability("adversary.cyber.spread_probability", c.spread_probability)
+    _probability("adversary.cyber.asset_share", c.asset_share)
+    for j, sector in enumerate(c.ransomware_sectors):
+        _one_of(f"adversary.cyber.ransomware_sectors[{j}]", sector, SECTORS)
+    _positive("adversary.cyber.ransomware_dwell_multiplier", c.ransomware_dwell_multiplier)
+    d = adv.disinformation
+    _keys("adversary.disinformation.behaviours", d.behaviours, BEHAVIOURS)
+    for b, weight in d.behaviours.items():
+        _non_negative(f"adversary.disinformation.behaviours.{b}", weight)
+    if d.behaviours and sum(d.behaviours.values()) <= 0:
+        raise ConfigError("adversary.disinformation.behaviours", "at least one positive weight")
+    _non_negative("adversary.disinformation.virality", d.virality)
+    _probability("adversary.disinformation.seed_fraction", d.seed_fraction)
+
+
+def validate_mitigation(cfg: RunConfig) -> None:
+    """Check every lever: kind, strength, targets, start, costs."""
+    m: MitigationConfig = cfg.mitigation
+    targets_of = {
+        "hardening": tuple(cfg.world.asset_types),
+        "backup_power": tuple(cfg.world.asset_types),
+        "cyber_hygiene": SECTORS,
+        "repair_capacity": SECTORS,
+        "household_stockpiles": SECTORS,
+        "strategic_stockpiles": SECTORS,
+        "prebunking": tuple(cfg.population.cohorts),
+    }
+    for name, lever in m.levers.items():
+        key = f"mitigation.levers.{name}"
+        _one_of(f"{key}.kind", lever.kind, LEVER_KINDS)
+        if lever.kind in ("hardening", "cyber_hygiene"):
+            _probability(f"{key}.strength", lever.strength)
+        else:
+            _non_negative(f"{key}.strength", lever.strength)
+        for j, target in enumerate(lever.targets):
+            _one_of(f"{key}.targets[{j}]", target, targets_of[lever.kind])
+        _non_negative(f"{key}.start_hour", lever.start_hour)
+        _non_negative(f"{key}.cost_meur", lever.cost_meur)
+        low = lever.cost_meur if lever.cost_low_meur is None else lever.cost_low_meur
+        high = lever.cost_meur if lever.cost_high_meur is None else lever.cost_high_meur
+        if not 0 <= low <= lever.cost_meur <= high:
+            raise ConfigError(
+                f"{key}.cost_low_meur", "0 <= cost_low_meur <= cost_meur <= cost_high_meur"
+            )
+        _probability(f"{key}.reach", lever.reach)
+        if lever.decay_days is not None:
+            _positive(f"{key}.decay_days", lever.decay_days)
+
+
 def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
     """Check every scripted shock: when, where, what, how many."""
     for i, shock in enumerate(cfg.scenario.shocks):
@@ -264,6 +337,13 @@ def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
             _count(f"{key}.count", shock.count)
         else:
             _probability(f"{key}.probability", shock.probability)
+    for j, dim in enumerate(cfg.scenario.adversary_dimensions):
+        _one_of(f"scenario.adversary_dimensions[{j}]", dim, ACTIONS)
+    for j, win in enumerate(cfg.scenario.adversary_windows):
+        key = f"scenario.adversary_windows[{j}]"
+        _non_negative(f"{key}.start_hour", win.start_hour)
+        if not win.end_hour > win.start_hour:
+            raise ConfigError(f"{key}.end_hour", "later than start_hour")
     names = set()
     for i, n in enumerate(cfg.scenario.narratives):
         key = f"scenario.narratives[{i}]"

@@ -69,3 +69,20 @@ def population_summary(summary: pd.DataFrame, confidence: float = 0.95) -> pd.Da
     table = describe(summary, list(POPULATION_COLUMNS), confidence)
     table.insert(0, "unit", [POPULATION_COLUMNS[c] for c in table.index])
     return table
+
+
+def attack_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """Attempts and successes per action type, mean per replicate."""
+    rows = []
+    for action in ("sabotage", "cyber", "disinformation"):
+        attempts = summary[f"n_{action}"].to_numpy(dtype=float)
+        successes = summary[f"n_{action}_success"].to_numpy(dtype=float)
+        rows.append(
+            {
+                "action": action,
+                "attempts": attempts.mean(),
+                "successes": successes.mean(),
+                "success_rate": successes.sum() / attempts.sum() if attempts.sum() else np.nan,
+            }
+        )
+    return pd.DataFrame(rows).set_index("action")

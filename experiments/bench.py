@@ -17,7 +17,7 @@ from abm import HybridThreatModel, load_config
 def main(argv: list[str] | None = None) -> None:
     """Time ``--replicates`` replicates of ``--scenario`` and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", default="grid_shock")
+    parser.add_argument("--scenario", default="hybrid_campaign")
     parser.add_argument("--replicates", type=int, default=10)
     parser.add_argument("--horizon-days", type=float, default=60.0)
     args = parser.parse_args(argv)

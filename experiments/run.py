@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from abm.config import register_configs
 from abm.errors import ConfigError
 from abm.job import run_job
-from analysis.tables import population_summary, sector_summary
+from analysis.tables import attack_summary, population_summary, sector_summary
 
 register_configs()
 
@@ -36,13 +36,16 @@ def main(cfg: DictConfig) -> None:
     if cfg.print_summary:
         table = sector_summary(summary)
         print(
-            f"\nScenario {cfg.scenario.name!r}, {cfg.replicates} replicates, seed {cfg.seed}, "
-            f"{cfg.horizon_days:g} days at {cfg.dt_hours:g} h steps.\n"
+            f"\nScenario {cfg.scenario.name!r}, mitigation {cfg.mitigation.name!r} "
+            f"({summary['mitigation_cost_meur'].iloc[0]:g} MEUR), {cfg.replicates} replicates, "
+            f"seed {cfg.seed}, {cfg.horizon_days:g} days at {cfg.dt_hours:g} h steps.\n"
             "Loss = hours of full outage per inhabitant (population-weighted over regions):\n"
         )
         print(table.to_string(float_format=lambda v: f"{v:8.3f}"))
         print("\nPopulation:\n")
         print(population_summary(summary).to_string(float_format=lambda v: f"{v:12.4g}"))
+        print("\nAdversary actions (attempts / successes, mean per replicate):\n")
+        print(attack_summary(summary).to_string(float_format=lambda v: f"{v:8.2f}"))
         print(f"\nResults: {outdir}")
 
 

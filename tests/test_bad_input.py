@@ -41,7 +41,10 @@ CASES = {
     "A* not square": (["sectors.a_star=[[0,0.1,0],[0,0,0.1]]"], "sectors.a_star"),
     "A* negative": ([f"sectors.a_star={NINE_BY_NINE_NEGATIVE}"], "sectors.a_star"),
     "A* spectral radius": ([f"sectors.a_star={NINE_BY_NINE_UNSTABLE}"], "spectral radius"),
-    "unknown region": (["scenario.shocks.0.region=antwerpen"], "scenario.shocks[0].region"),
+    "unknown region": (
+        ["scenario=grid_shock", "scenario.shocks.0.region=antwerpen"],
+        "scenario.shocks[0].region",
+    ),
     "unknown region key": (
         ["+world.asset_types.hospital.by_region.antwerpen=3"],
         "by_region.antwerpen",
@@ -72,6 +75,23 @@ CASES = {
     "negative behaviour duration": (
         ["population.behaviour.behaviour_hours=-3"],
         "behaviour_hours",
+    ),
+    "unknown mitigation": (["mitigation=walls"], "mitigation"),
+    "negative budget": (["adversary.cells.cyber_unit.budget=-5"], "budget"),
+    "unknown target strategy": (
+        ["adversary.cells.cyber_unit.strategy=clever"],
+        "adversary.cells.cyber_unit.strategy",
+    ),
+    "capability above 1": (["adversary.cells.cyber_unit.capabilities.cyber=1.5"], "capabilities"),
+    "detection below 0": (["adversary.cells.cyber_unit.detection.cyber=-0.1"], "detection"),
+    "unknown dimension": (["scenario.adversary_dimensions=[arson]"], "adversary_dimensions"),
+    "lever cost negative": (
+        ["mitigation=hardening", "mitigation.levers.hardening.cost_meur=-1"],
+        "cost_meur",
+    ),
+    "lever unknown target": (
+        ["mitigation=hardening", "mitigation.levers.hardening.targets=[castle]"],
+        "mitigation.levers.hardening.targets[0]",
     ),
     "recording interval": (["record_every_hours=2.5"], "record_every_hours"),
     "recording interval vs dt": (["dt_hours=2", "record_every_hours=3"], "record_every_hours"),

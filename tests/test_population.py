@@ -24,7 +24,7 @@ def test_maki_thompson_final_size_at_the_model_time_step(rate):
     """One well-mixed large group, one spreader in ten million, one-hour steps."""
     n = 1e7
     i, s = np.array([[1 - 1 / n]]), np.array([[1 / n]])
-    one = (np.array([1.0]), np.array([0]), 1, 1.0)
+    one = (np.array([1.0]), np.array([[1.0]]), 1.0)
     for _ in range(10_000):
         i, s = spread(i, s, rate, rate, *one, dt=1.0)
         if s.max() < 1e-14:

@@ -1,0 +1,152 @@
+"""Adversary cells: hostile actors that sabotage, hack and deceive.
+
+Cells are few and make discrete choices, so each is a Python object stepped in a loop (the
+exception DESIGN.md section 5 allows). Every draw a cell makes at a step comes from its own
+stream positioned at that step, so one cell's choices never shift another's, and an arm of an
+experiment differs from another only through what its mitigation changed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+from scipy.special import ndtri
+
+from abm.config import CellConfig
+
+if TYPE_CHECKING:
+    from abm.model import HybridThreatModel
+
+ACTIONS = ("sabotage", "cyber", "disinformation")
+STRATEGIES = ("random", "weighted")
+#: Uniform draws a cell takes at every step it acts (fixed, so the layout never shifts).
+DRAWS = 8
+
+
+def choose(weights: np.ndarray, u: float) -> int:
+    """Index drawn with probability proportional to ``weights`` by inverse CDF at ``u``."""
+    cdf = np.cumsum(weights)
+    return int(np.searchsorted(cdf, u * cdf[-1], side="right").clip(0, len(weights) - 1))
+
+
+class AdversaryCell(mesa.Agent):
+    """A hostile cell with a budget, capabilities, a target strategy and a risk of arrest."""
+
+    def __init__(
+        self, model: HybridThreatModel, name: str, cfg: CellConfig, dimensions: list[str]
+    ) -> None:
+        super().__init__(model)
+        self.name = name
+        self.cfg = cfg
+        self.budget = float(cfg.budget)
+        self.active = True
+        w = model.world
+        self.region_mask = (
+            np.isin(w.asset_region, [w.regions.keys.index(r) for r in cfg.regions])
+            if cfg.regions
+            else np.ones(w.n_assets, dtype=bool)
+        )
+        self.regions = (
+            np.array([w.regions.keys.index(r) for r in cfg.regions])
+            if cfg.regions
+            else np.arange(w.regions.n)
+        )
+        #: Actions it may take in this scenario, with the weight of each (its capability).
+        self.skill = np.array(
+            [cfg.capabilities.get(a, 0.0) if a in dimensions else 0.0 for a in ACTIONS]
+        )
+
+    def can_act(self) -> bool:
+        """Active, and able to pay for at least one of its actions."""
+        costs = self.model.action_costs
+        return self.active and bool(np.any((self.skill > 0) & (costs <= self.budget)))
+
+    def act(self, gen: np.random.Generator) -> None:
+        """Take one action: choose its type, target it, try it, and risk exposure."""
+        u = gen.random(DRAWS)
+        affordable = (self.skill > 0) & (self.model.action_costs <= self.budget)
+        action = ACTIONS[choose(np.where(affordable, self.skill, 0.0), u[0])]
+        self.budget -= float(self.model.action_costs[ACTIONS.index(action)])
+        skill = self.cfg.capabilities[action]
+        if action == "sabotage":
+            self._sabotage(skill, u)
+        elif action == "cyber":
+            self._cyber(skill, u, gen)
+        else:
+            self._disinformation(skill, u)
+        if u[7] < self.cfg.detection.get(action, 0.0):
+            self.active = False
+            self.model.log_event("cell_dismantled", -1, self.name)
+
+    def _weights(self, vulnerability: np.ndarray, value: np.ndarray) -> np.ndarray:
+        if self.cfg.strategy == "random":
+            return (vulnerability >= 0).astype(float)
+        return value * vulnerability
+
+    def _sabotage(self, skill: float, u: np.ndarray) -> None:
+        m = self.model
+        candidates = np.flatnonzero(self.region_mask & ~m.assets.damaged)
+        m.attempts["sabotage"] += 1
+        if not candidates.size:
+            return
+        protection = m.protection[candidates]
+        weights = self._weights(1.0 - protection, m.world.criticality[candidates])
+        if weights.sum() <= 0:
+            return
+        target = candidates[choose(weights, u[1])]
+        if u[2] < skill * (1.0 - m.protection[target]):
+            m.successes["sabotage"] += 1
+            m.damage_assets(np.array([target]), f"sabotage by {self.name}")
+
+    def _cyber(self, skill: float, u: np.ndarray, gen: np.random.Generator) -> None:
+        m = self.model
+        m.attempts["cyber"] += 1
+        maturity = m.cyber_maturity
+        weights = self._weights(1.0 - maturity, m.operator_criticality)
+        if weights.sum() <= 0:
+            return
+        target = choose(weights, u[1])
+        if u[2] >= skill * (1.0 - maturity[target]):
+            return
+        m.successes["cyber"] += 1
+        c = m.cfg.adversary.cyber
+        dwell = c.dwell_median_hours * float(np.exp(c.dwell_sigma * ndtri(u[3])))
+        hit = [target]
+        spread_u = gen.random(len(maturity))
+        linked = np.flatnonzero(m.operator_links[target])
+        hit += [j for j in linked if spread_u[j] < c.spread_probability * (1.0 - maturity[j])]
+        asset_u = gen.random(m.world.n_assets)  # one draw per asset: which ones go down
+        for op in hit:
+            ransom = m.world.operators.sector[op] in m.ransomware_sectors
+            assets = np.flatnonzero((m.world.asset_operator == op) & (asset_u < c.asset_share))
+            m.compromise_assets(
+                op,
+                assets,
+                dwell * (c.ransomware_dwell_multiplier if ransom else 1.0),
+                f"{'ransomware' if ransom else 'intrusion'} by {self.name}",
+            )
+
+    def _disinformation(self, skill: float, u: np.ndarray) -> None:
+        m = self.model
+        people = m.people
+        m.attempts["disinformation"] += 1
+        pop = m.world.regions.population[self.regions]
+        region = self.regions[
+            choose(pop if self.cfg.strategy == "weighted" else np.ones(len(pop)), u[1])
+        ]
+        groups = people.groups.region == region
+        size = people.groups.size[groups]
+        susceptibility = float(people.groups.susceptibility[groups] @ size / size.sum())
+        if u[2] >= skill * susceptibility:
+            return
+        m.successes["disinformation"] += 1
+        behaviour = choose(m.adversary_behaviour_weights, u[4])
+        index = m.adversary_narratives[behaviour]
+        people.seed_groups(index, groups, m.cfg.adversary.disinformation.seed_fraction)
+        m.log_event(
+            "narrative_seeded",
+            -1,
+            f"{people.narratives[index].name} in {m.world.regions.keys[region]}",
+        )

@@ -1,0 +1,112 @@
+"""Mitigation levers: each lowers the loss of the dimension it targets on paired replicates;
+packages cost the sum of their levers; a lever starting on day 30 changes nothing before."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from abm import HybridThreatModel, load_config
+from abm.config import WindowConfig
+from abm.mitigation import package_cost, package_cost_range
+from abm.results import events_table, timeseries_table
+
+REPLICATES = 8
+
+
+def arm(scenario, mitigation, metric="total_loss", horizon_days=20):
+    cfg = load_config(scenario, horizon_days=horizon_days, overrides=[f"mitigation={mitigation}"])
+    out = []
+    for r in range(REPLICATES):
+        model = HybridThreatModel(cfg, rng=11, replicate=r)
+        model.run_model()
+        out.append(model.summary()[metric])
+    return np.array(out)
+
+
+LEVER_TARGETS = {
+    # lever: (scenario of the dimension it targets, outcome it should lower)
+    "hardening": ("sabotage_only", "n_sabotage_success"),
+    "backup_power": ("cyber_only", "total_loss"),
+    "cyber_hygiene": ("cyber_only", "total_loss"),
+    "repair_capacity": ("sabotage_only", "total_loss"),
+    "household_stockpiles": ("hybrid_campaign", "unmet_need_person_hours"),
+    "strategic_stockpiles": ("hybrid_campaign", "total_loss"),
+    "prebunking": ("disinformation_only", "peak_belief"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lever", list(LEVER_TARGETS))
+def test_each_lever_lowers_the_loss_it_targets(lever):
+    scenario, metric = LEVER_TARGETS[lever]
+    base = arm(scenario, "none", metric)
+    treated = arm(scenario, lever, metric)
+    assert treated.mean() < base.mean()
+
+
+def test_hardening_also_lowers_sabotage_loss():
+    assert arm("sabotage_only", "hardening").mean() < arm("sabotage_only", "none").mean()
+
+
+def test_prebunking_lowers_disinformation_loss():
+    base = arm("disinformation_only", "none")
+    assert arm("disinformation_only", "prebunking").mean() < base.mean()
+
+
+@pytest.mark.slow
+def test_combined_lowers_total_loss_on_paired_replicates():
+    base = arm("hybrid_campaign", "none")
+    combined = arm("hybrid_campaign", "combined")
+    assert combined.mean() < base.mean()
+    assert np.sum(combined <= base) >= REPLICATES - 1
+
+
+def test_a_package_costs_the_sum_of_its_levers():
+    combined = load_config(overrides=["mitigation=combined"]).mitigation
+    singles = [load_config(overrides=[f"mitigation={name}"]).mitigation for name in LEVER_TARGETS]
+    assert set(combined.levers) == set(LEVER_TARGETS)
+    assert package_cost(combined) == pytest.approx(sum(package_cost(m) for m in singles))
+    low, high = package_cost_range(combined)
+    assert low < package_cost(combined) < high
+    assert package_cost(load_config().mitigation) == 0.0
+    model = HybridThreatModel(load_config(overrides=["mitigation=combined"], horizon_days=1), rng=0)
+    assert model.summary()["mitigation_cost_meur"] == pytest.approx(package_cost(combined))
+    assert model.summary()["mitigation"] == "combined"
+
+
+def test_a_mitigation_starting_on_day_30_leaves_days_0_to_29_identical():
+    start = 30 * 24
+    runs = {}
+    for mitigation in ("none", "combined"):
+        cfg = load_config(
+            "hybrid_campaign", horizon_days=40, overrides=[f"mitigation={mitigation}"]
+        )
+        for lever in cfg.mitigation.levers.values():
+            lever.start_hour = start
+        # a third strike window after the levers start, so that they have something to do
+        cfg.scenario.adversary_windows.append(WindowConfig(start_hour=768, end_hour=864))
+        model = HybridThreatModel(cfg, rng=4, replicate=1)
+        model.run_model()
+        runs[mitigation] = model
+    ts = {k: timeseries_table(m).to_pandas() for k, m in runs.items()}
+    before = {k: t[t.time_h < start].reset_index(drop=True) for k, t in ts.items()}
+    pd.testing.assert_frame_equal(before["none"], before["combined"])
+    ev = {k: events_table(m).to_pandas() for k, m in runs.items()}
+    pd.testing.assert_frame_equal(
+        ev["none"][ev["none"].time_h < start].reset_index(drop=True),
+        ev["combined"][ev["combined"].time_h < start].reset_index(drop=True),
+    )
+    # and the mitigation does act afterwards
+    assert not ts["none"].equals(ts["combined"])
+    assert (ev["combined"].kind == "mitigation_start").sum() == 7
+
+
+def test_every_arm_has_the_same_world():
+    worlds = [
+        HybridThreatModel(
+            load_config(overrides=[f"mitigation={m}"], horizon_days=1), rng=2, replicate=3
+        ).world
+        for m in ("none", "combined")
+    ]
+    assert np.array_equal(worlds[0].capacity, worlds[1].capacity)
+    assert np.array_equal(worlds[0].protection, worlds[1].protection)
