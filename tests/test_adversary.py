@@ -92,13 +92,36 @@ def test_full_cyber_maturity_stops_every_intrusion():
     assert s["n_cyber"] > 0 and s["n_cyber_success"] == 0 and s["total_loss"] == 0
 
 
-def test_ransomware_lasts_longer_in_health_and_administration():
+def test_ransomware_hits_health_and_administration_with_a_longer_dwell():
     cfg = load_config("cyber_only", horizon_days=20)
-    model = run(cfg, replicate=2)
-    assert model.ransomware_sectors == {
-        SECTORS.index("public_administration"),
-        SECTORS.index("health"),
-    }
+    cfg.adversary.cells["cyber_unit"].budget = 200
+    cfg.adversary.cells["cyber_unit"].strategy = "random"
+    cfg.adversary.cells["cyber_unit"].actions_per_day = 24
+    cfg.adversary.cyber.dwell_sigma = 0.0
+    cfg.adversary.cyber.spread_probability = 0.0
+    model = run(cfg)
+    w = model.world
+    ransom, intrusion = set(), set()
+    for _, kind, _, detail in model.events:
+        if kind != "compromised":
+            continue
+        operator, rest = detail.split(": ", 1)
+        sector = SECTORS[w.operators.sector[w.operators.names.index(operator)]]
+        hours = float(rest.rsplit(", ", 1)[1].removesuffix(" h"))
+        (ransom if rest.startswith("ransomware") else intrusion).add((sector, hours))
+    assert ransom and intrusion
+    assert {s for s, _ in ransom} <= {"health", "public_administration"}
+    assert not {s for s, _ in intrusion} & {"health", "public_administration"}
+    assert {h for _, h in ransom} == {2 * cfg.adversary.cyber.dwell_median_hours}
+    assert {h for _, h in intrusion} == {cfg.adversary.cyber.dwell_median_hours}
+
+
+def test_a_cyber_compromise_ends_after_its_dwell_without_repair():
+    cfg = load_config("cyber_only", horizon_days=30)
+    model = run(cfg, replicate=1)
+    assert model.summary()["n_cyber_success"] > 0
+    assert np.all(model.assets.compromised_until <= model.hour)
+    assert model.assets.working.all()
 
 
 def test_choose_follows_the_weights():
@@ -112,3 +135,21 @@ def test_cells_are_mesa_agents():
     model = HybridThreatModel(load_config("hybrid_campaign", horizon_days=1), rng=0)
     cells = list(model.agents_by_type[AdversaryCell])
     assert {c.name for c in cells} == set(model.cfg.adversary.cells)
+
+
+def test_a_compromise_spreads_to_linked_operators():
+    def compromised_operators(spread):
+        cfg = load_config("cyber_only", horizon_days=20)
+        cfg.adversary.cyber.spread_probability = spread
+        for op in cfg.world.operators.values():
+            op.cyber_maturity = 0.0
+        model = run(cfg, replicate=3)
+        hit = {d.split(": ", 1)[0] for _, k, _, d in model.events if k == "compromised"}
+        return model, hit
+
+    model, alone = compromised_operators(0.0)
+    _, spread = compromised_operators(1.0)
+    assert alone < spread  # the same intrusions, plus every linked operator
+    names = model.world.operators.names
+    for op in spread - alone:
+        assert any(model.operator_links[names.index(op), names.index(a)] for a in alone)
