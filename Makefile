@@ -15,7 +15,7 @@ FIND_PYTHON := for p in $$(command -v python3.13 python3.12 python3 2>/dev/null)
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; exit 0; }; \
 	done; echo "No Python >= 3.12 found: install one (for example with pyenv) and retry." >&2; exit 1
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench lock clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,10 @@ lint: setup
 
 bench: setup
 	$(SINGLE_CORE) $(PY) -m experiments.bench
+
+# Exact versions of every dependency, for results that are to be published.
+lock: setup
+	$(PY) -m pip freeze --exclude-editable | grep -v '^hybrid-resilience-abm' > requirements-lock.txt
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache

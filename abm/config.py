@@ -379,6 +379,8 @@ class RunConfig:
     record_every_hours: float = 6.0
     #: Print the per-sector summary table at the end of a run.
     print_summary: bool = True
+    #: Debugging sweeps: make the job with this number (``hydra.job.num``) fail on purpose.
+    debug_fail_job: int | None = None
     world: WorldConfig = MISSING
     sectors: SectorsConfig = field(default_factory=SectorsConfig)
     population: PopulationConfig = MISSING

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from abm.model import HybridThreatModel
 
 COMPLETE_MARKER = "_COMPLETE.json"
+ERROR_RECORD = "error.json"
 PACKAGES = (
     "hybrid-resilience-abm",
     "mesa",
@@ -183,6 +184,46 @@ def provenance(seed: int, replicates: int, wall_seconds: float) -> dict[str, Any
     }
 
 
+#: Keys that do not change what a job computes, left out of its config hash.
+NOT_HASHED = ("print_summary", "debug_fail_job")
+
+
+def results_yaml(cfg: Any) -> str:
+    """The resolved config that determines a job's results, as YAML (the hash's input)."""
+    from omegaconf import OmegaConf
+
+    container = OmegaConf.to_container(cfg, resolve=True)
+    for key in NOT_HASHED:
+        container.pop(key, None)
+    return OmegaConf.to_yaml(OmegaConf.create(container))
+
+
+def is_complete(outdir: Path, resolved_yaml: str) -> bool:
+    """True if ``outdir`` holds a finished job computed from exactly this config."""
+    marker = outdir / COMPLETE_MARKER
+    if not marker.is_file():
+        return False
+    try:
+        stored = json.loads(marker.read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    return stored.get("config_sha256") == config_hash(resolved_yaml)
+
+
+def write_error(outdir: Path, error: BaseException, overrides: list[str], tb: str) -> None:
+    """Record a failed job: what was raised, where, and with which overrides."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    write_json(
+        {
+            "exception": type(error).__name__,
+            "message": str(error),
+            "traceback": tb,
+            "overrides": overrides,
+        },
+        outdir / ERROR_RECORD,
+    )
+
+
 def write_job(
     outdir: Path,
     summaries: list[dict[str, Any]],
@@ -193,6 +234,7 @@ def write_job(
     """Write every file of the contract into ``outdir``, the completion marker last."""
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / COMPLETE_MARKER).unlink(missing_ok=True)
+    (outdir / ERROR_RECORD).unlink(missing_ok=True)
     write_parquet(summary_table(summaries), outdir / "summary.parquet")
     for name, parts in tables.items():
         write_parquet(pa.concat_tables(parts), outdir / f"{name}.parquet")

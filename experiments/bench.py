@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 from abm import HybridThreatModel, load_config
@@ -20,6 +23,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scenario", default="hybrid_campaign")
     parser.add_argument("--replicates", type=int, default=10)
     parser.add_argument("--horizon-days", type=float, default=60.0)
+    parser.add_argument(
+        "--sweep-replicates",
+        type=int,
+        default=4,
+        help="replicates per job of the throughput sweep (9 jobs)",
+    )
     args = parser.parse_args(argv)
 
     cfg = load_config(args.scenario, horizon_days=args.horizon_days, dt_hours=1)
@@ -46,6 +55,37 @@ def main(argv: list[str] | None = None) -> None:
     print(f"    building the world and model: {statistics.median(build):.3f}")
     print(f"    stepping:                     {statistics.median(step):.3f}")
     print(f"  steps per second: {steps / statistics.median(step):,.0f}")
+    for workers in (1, 2):
+        rate = sweep_throughput(args.scenario, args.horizon_days, args.sweep_replicates, workers)
+        print(
+            f"  sweep throughput, {workers} worker{'s' if workers > 1 else ''}: "
+            f"{rate:.2f} replicates per second (mitigation_comparison, 9 jobs x "
+            f"{args.sweep_replicates} replicates, joblib launcher, including start-up)"
+        )
+
+
+def sweep_throughput(scenario: str, horizon_days: float, replicates: int, workers: int) -> float:
+    """Replicates per second of a mitigation_comparison sweep through the joblib launcher."""
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "experiments.run",
+                "-m",
+                "+experiment=mitigation_comparison",
+                f"scenario={scenario}",
+                f"replicates={replicates}",
+                f"horizon_days={horizon_days}",
+                "hydra/launcher=joblib",
+                f"hydra.launcher.n_jobs={workers}",
+                f"hydra.sweep.dir={tmp}",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return 9 * replicates / (time.perf_counter() - start)
 
 
 if __name__ == "__main__":

@@ -1,52 +1,86 @@
 """Run a scenario: ``python -m experiments.run scenario=<name> seed=<int> replicates=<int>``.
 
 A Hydra app (``version_base="1.3"``): any config key can be overridden on the command line, and
-``-m`` sweeps. The results contract is written into the Hydra run directory
-(``hydra.run.dir=<dir>`` places it). Bad input stops the run with a one-line message naming the
-key and what is allowed, exit status 2, and no results.
+``-m`` sweeps (``-m +experiment=mitigation_comparison size=smoke``). The results contract is
+written into the job's directory (``hydra.run.dir=<dir>`` places a single run; a sweep's jobs go
+to ``<hydra.sweep.dir>/<their overrides>``).
+
+Bad input stops a single run with a one-line message naming the key and what is allowed, exit
+status 2, and no results. In a sweep, a job that fails writes ``error.json`` and the others go
+on; the sweep then exits 1 and says how many jobs failed. Re-running a sweep into the same
+directory skips every job whose results are complete for the same config (resume).
+``debug_fail_job=<n>`` makes job number ``n`` fail on purpose, to test all that.
 """
 
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from abm.config import register_configs
 from abm.errors import ConfigError
 from abm.job import run_job
+from abm.results import is_complete, results_yaml, write_error
 from analysis.tables import attack_summary, population_summary, sector_summary
 
 register_configs()
 
 
+class DebugFailure(RuntimeError):
+    """Raised on purpose by ``debug_fail_job``."""
+
+
 @hydra.main(version_base="1.3", config_path="pkg://configs", config_name="config")
 def main(cfg: DictConfig) -> None:
-    """Validate, run the job's replicates, write results, print the per-sector table."""
-    outdir = Path(HydraConfig.get().runtime.output_dir)
+    """Validate, run the job's replicates, write results, print the tables (single runs)."""
+    hc = HydraConfig.get()
+    outdir = Path(hc.runtime.output_dir)
+    sweeping = hc.mode == RunMode.MULTIRUN
+    resolved = results_yaml(cfg)
+    if sweeping and is_complete(outdir, resolved):
+        print(f"[sweep] job {hc.job.num} already complete, skipped: {outdir}", file=sys.stderr)
+        return
     try:
-        run_cfg = OmegaConf.to_object(cfg)
-        summary = run_job(run_cfg, outdir, OmegaConf.to_yaml(cfg, resolve=True))
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
-    if cfg.print_summary:
-        table = sector_summary(summary)
+        if sweeping and cfg.debug_fail_job is not None and hc.job.num == cfg.debug_fail_job:
+            raise DebugFailure(f"debug_fail_job={cfg.debug_fail_job}: failing on purpose")
+        summary = run_job(OmegaConf.to_object(cfg), outdir, resolved)
+    except Exception as err:
+        if not sweeping:
+            if isinstance(err, ConfigError):
+                print(f"error: {err}", file=sys.stderr)
+                sys.exit(2)
+            raise
+        write_error(outdir, err, list(hc.overrides.task), traceback.format_exc())
         print(
-            f"\nScenario {cfg.scenario.name!r}, mitigation {cfg.mitigation.name!r} "
-            f"({summary['mitigation_cost_meur'].iloc[0]:g} MEUR), {cfg.replicates} replicates, "
-            f"seed {cfg.seed}, {cfg.horizon_days:g} days at {cfg.dt_hours:g} h steps.\n"
-            "Loss = hours of full outage per inhabitant (population-weighted over regions):\n"
+            f"[sweep] job {hc.job.num} failed ({type(err).__name__}: {err}); "
+            f"see {outdir / 'error.json'}",
+            file=sys.stderr,
         )
-        print(table.to_string(float_format=lambda v: f"{v:8.3f}"))
-        print("\nPopulation:\n")
-        print(population_summary(summary).to_string(float_format=lambda v: f"{v:12.4g}"))
-        print("\nAdversary actions (attempts / successes, mean per replicate):\n")
-        print(attack_summary(summary).to_string(float_format=lambda v: f"{v:8.2f}"))
-        print(f"\nResults: {outdir}")
+        return
+    if cfg.print_summary and not sweeping:
+        print_tables(cfg, summary, outdir)
+
+
+def print_tables(cfg: DictConfig, summary, outdir: Path) -> None:
+    """The per-sector, population and adversary tables of a finished run."""
+    print(
+        f"\nScenario {cfg.scenario.name!r}, mitigation {cfg.mitigation.name!r} "
+        f"({summary['mitigation_cost_meur'].iloc[0]:g} MEUR), {cfg.replicates} replicates, "
+        f"seed {cfg.seed}, {cfg.horizon_days:g} days at {cfg.dt_hours:g} h steps.\n"
+        "Loss = hours of full outage per inhabitant (population-weighted over regions):\n"
+    )
+    print(sector_summary(summary).to_string(float_format=lambda v: f"{v:8.3f}"))
+    print("\nPopulation:\n")
+    print(population_summary(summary).to_string(float_format=lambda v: f"{v:12.4g}"))
+    print("\nAdversary actions (attempts / successes, mean per replicate):\n")
+    print(attack_summary(summary).to_string(float_format=lambda v: f"{v:8.2f}"))
+    print(f"\nResults: {outdir}")
 
 
 if __name__ == "__main__":
