@@ -14,17 +14,8 @@ from analysis.catalog import build_catalog
 
 pytestmark = pytest.mark.slow
 
-MITIGATIONS = [
-    "none",
-    "hardening",
-    "backup_power",
-    "cyber_hygiene",
-    "repair_capacity",
-    "household_stockpiles",
-    "strategic_stockpiles",
-    "prebunking",
-    "combined",
-]
+CONFIGS = Path(__file__).parents[1] / "configs"
+MITIGATIONS = sorted(p.stem for p in (CONFIGS / "mitigation").glob("*.yaml"))
 
 
 def sweep(sweep_dir: Path, *overrides: str, check: bool = True) -> subprocess.CompletedProcess:
