@@ -19,7 +19,8 @@ from abm import interdependency
 from abm.cascade import drain_backups, working_fixed_point
 from abm.config import NarrativeSeedConfig, RunConfig
 from abm.errors import ConfigError
-from abm.mitigation import apply_lever, package_cost
+from abm.metrics import loss_increment, min_service, time_to_recover
+from abm.mitigation import apply_lever, package_cost, package_cost_range
 from abm.population import BEHAVIOURS, PopulationLayer
 from abm.sectors import SECTOR_INDEX, SECTORS
 from abm.seeding import Streams, replicate_sequence
@@ -212,6 +213,8 @@ class HybridThreatModel(mesa.Model):
         self.cell = self.world.asset_sector * self.world.regions.n + self.world.asset_region
         self.inoperability = np.zeros((self.world.regions.n, len(SECTORS)))
         self.loss = np.zeros(len(SECTORS))
+        #: Population-weighted national service per step and sector (for the metrics).
+        self.national_service = np.ones((self.n_steps, len(SECTORS)))
         self.events: list[tuple[float, str, int, str]] = []
         n_records = -(-self.n_steps // self.record_every)
         self.recorded_hours = np.arange(n_records) * self.record_every * self.dt
@@ -381,7 +384,9 @@ class HybridThreatModel(mesa.Model):
 
     def record(self, step: int) -> None:
         """Accumulate loss; store the recorded series at the recording interval."""
-        self.loss += (self.population_share @ self.inoperability) * self.dt
+        step_loss = loss_increment(self.population_share, self.inoperability, self.dt)
+        self.loss += step_loss
+        self.national_service[step] = 1.0 - step_loss / self.dt
         if step % self.record_every == 0:
             row = step // self.record_every
             self.recorded_service[row] = 1.0 - self.inoperability
@@ -488,6 +493,17 @@ class HybridThreatModel(mesa.Model):
             **{f"n_{a}_success": self.successes[a] for a in ACTIONS},
             mitigation_cost_meur=package_cost(self.cfg.mitigation),
         )
+        low, high = package_cost_range(self.cfg.mitigation)
+        row.update(mitigation_cost_low_meur=low, mitigation_cost_high_meur=high)
+        done = self.national_service[: max(self.steps, 1)]
+        lowest = min_service(done)
+        hours, status = time_to_recover(done, self.dt)
+        for i, s in enumerate(SECTORS):
+            row[f"min_service_{s}"] = float(lowest[i])
+        for i, s in enumerate(SECTORS):
+            row[f"recovery_h_{s}"] = float(hours[i])
+            row[f"recovery_status_{s}"] = status[i]
+        row["population"] = float(self.people.groups.size.sum())
         return row
 
 
