@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP); echo "Installed into $(VENV)"
 
 run: setup
-	$(SINGLE_CORE) $(PY) -m experiments.run
+	$(SINGLE_CORE) $(PY) -m experiments.study
 
 test: setup
 	$(PY) -m ruff check .

@@ -1,0 +1,255 @@
+"""Figures of a sweep, as PNG and SVG, each readable without the code.
+
+Every function takes tables built from the results files (never model objects), draws one
+figure with labelled axes and units, saves ``<name>.png`` and ``<name>.svg`` into ``outdir``
+and returns the PNG's path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no screen
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from abm.sectors import SECTORS  # noqa: E402
+
+#: Approximate positions of the 11 regions on a tile grid (column, row), north-west at (0, 0).
+TILES = {
+    "west_flanders": (0, 0),
+    "east_flanders": (1, 0),
+    "antwerp": (2, 0),
+    "limburg": (3, 0),
+    "brussels": (1.5, 1),
+    "flemish_brabant": (2.5, 1),
+    "hainaut": (0.5, 2),
+    "walloon_brabant": (1.5, 2),
+    "namur": (2, 3),
+    "liege": (3, 2),
+    "luxembourg": (3, 3),
+}
+LABELS = {s: s.replace("_", " ") for s in SECTORS}
+
+
+def _save(fig: plt.Figure, outdir: Path, name: str) -> Path:
+    outdir.mkdir(parents=True, exist_ok=True)
+    png = outdir / f"{name}.png"
+    fig.savefig(png, dpi=110, bbox_inches="tight")
+    fig.savefig(outdir / f"{name}.svg", bbox_inches="tight")
+    plt.close(fig)
+    return png
+
+
+def service_timeseries(timeseries: pd.DataFrame, outdir: Path, arms: list[str]) -> Path:
+    """National service per sector over time: mean over replicates with a min-max band.
+
+    Args:
+        timeseries: Rows of ``timeseries.parquet`` with a ``mitigation`` column added.
+        arms: Mitigations to draw (for example ``none`` and the best-ranked one).
+    """
+    ts = timeseries[timeseries.mitigation.isin(arms)].copy()
+    ts["weighted"] = ts.service * ts.population
+    national = ts.groupby(["mitigation", "replicate", "time_h", "sector"], as_index=False).agg(
+        weighted=("weighted", "sum"), population=("population", "sum")
+    )
+    national["service"] = national.weighted / national.population
+    national["day"] = national.time_h / 24
+    fig, axes = plt.subplots(3, 3, figsize=(12, 8.5), sharex=True, sharey=True)
+    palette = dict(zip(arms, sns.color_palette("colorblind", len(arms)), strict=True))
+    for ax, sector in zip(axes.flat, SECTORS, strict=True):
+        data = national[national.sector == sector]
+        for arm in arms:
+            g = data[data.mitigation == arm].groupby("day").service
+            ax.fill_between(
+                g.min().index,
+                g.min().values,
+                g.max().values,
+                color=palette[arm],
+                alpha=0.2,
+                linewidth=0,
+            )
+            ax.plot(g.mean().index, g.mean().values, color=palette[arm], label=arm)
+        ax.set_title(LABELS[sector])
+        ax.set_ylim(min(0.5, float(data.service.min()) - 0.02), 1.01)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.set_xlabel("day")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("national service (share of normal)")
+    axes[0, 0].legend(
+        title="mitigation (mean; band: min-max over replicates)",
+        loc="lower left",
+        fontsize=8,
+        title_fontsize=8,
+    )
+    fig.suptitle("Service level per sector over time")
+    return _save(fig, outdir, "service_timeseries")
+
+
+def reduction_heatmap(reductions: pd.DataFrame, outdir: Path) -> Path:
+    """Sector x mitigation heatmap of the mean paired loss reduction, in % of ``none``'s loss."""
+    data = reductions.rename(columns=LABELS)
+    fig, ax = plt.subplots(figsize=(11, 0.55 * len(data) + 2))
+    sns.heatmap(
+        data,
+        annot=True,
+        fmt=".0f",
+        cmap="RdBu",
+        center=0,
+        vmin=-100,
+        vmax=100,
+        ax=ax,
+        cbar_kws={"label": "loss reduction vs none (% of none's loss)"},
+    )
+    ax.set_xlabel("sector")
+    ax.set_ylabel("mitigation")
+    ax.set_title("Where each mitigation reduces disruption (positive = less loss)")
+    return _save(fig, outdir, "reduction_heatmap")
+
+
+def forest(table: pd.DataFrame, outdir: Path, unit: str) -> Path:
+    """Forest plot of the paired differences with their bootstrap confidence intervals."""
+    t = table.sort_values("mean_difference", ascending=False)
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(t) + 1.5))
+    y = np.arange(len(t))
+    for yi, row in zip(y, t.itertuples(), strict=True):
+        color = "tab:blue" if row.significant else "tab:gray"
+        ax.errorbar(
+            [row.mean_difference],
+            [yi],
+            xerr=[[row.mean_difference - row.ci_low], [row.ci_high - row.mean_difference]],
+            fmt="o",
+            color=color,
+            ecolor=color,
+            capsize=3,
+        )
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, t.mitigation)
+    ax.set_xlabel(f"paired difference vs none in {t.outcome.iloc[0]} ({unit}); 95% bootstrap CI")
+    ax.set_title("Effect of each mitigation (left of 0 = less loss; blue = Holm-significant)")
+    ax.grid(axis="x", alpha=0.3)
+    return _save(fig, outdir, "forest")
+
+
+def cost_effect(ranking: pd.DataFrame, outdir: Path) -> Path:
+    """Cost against loss avoided, with cost ranges and the efficient frontier."""
+    r = ranking.sort_values("mitigation_cost_meur")
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    ax.errorbar(
+        r.mitigation_cost_meur,
+        r.loss_avoided,
+        xerr=[
+            r.mitigation_cost_meur - r.mitigation_cost_low_meur,
+            r.mitigation_cost_high_meur - r.mitigation_cost_meur,
+        ],
+        yerr=[r.loss_avoided - r.avoided_ci_low, r.avoided_ci_high - r.loss_avoided],
+        fmt="o",
+        color="tab:blue",
+        ecolor="lightgray",
+        capsize=3,
+    )
+    offsets = [(6, 4), (6, -11), (6, 15), (-40, -14)]  # keeps neighbouring labels apart
+    for k, row in enumerate(r.itertuples()):
+        ax.annotate(
+            row.mitigation,
+            (row.mitigation_cost_meur, row.loss_avoided),
+            textcoords="offset points",
+            xytext=offsets[k % len(offsets)],
+            fontsize=8,
+        )
+    best = -np.inf
+    frontier = []
+    for row in r.itertuples():  # by increasing cost: keep each that avoids more than all cheaper
+        if row.loss_avoided > best:
+            frontier.append((row.mitigation_cost_meur, row.loss_avoided))
+            best = row.loss_avoided
+    if frontier:
+        fx, fy = zip(*frontier, strict=True)
+        ax.step(fx, fy, where="post", color="tab:orange", label="efficient frontier")
+        ax.legend()
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("cost (million euro; bars: low-high cost)")
+    ax.set_ylabel("total loss avoided (hours of full outage per inhabitant; bars: 95% CI)")
+    ax.set_title("What each mitigation buys")
+    ax.grid(alpha=0.3)
+    return _save(fig, outdir, "cost_effect")
+
+
+def unmet_need_tiles(per_region: pd.DataFrame, outdir: Path) -> Path:
+    """Tile map of Belgium's 11 regions: unmet need per inhabitant, one panel per mitigation.
+
+    Args:
+        per_region: Columns ``mitigation, region, value`` (person-hours per inhabitant).
+    """
+    arms = sorted(dict.fromkeys(per_region.mitigation), key=lambda a: (a != "none", a))
+    fig, axes = plt.subplots(1, len(arms), figsize=(4.2 * len(arms), 4.2), squeeze=False)
+    vmax = max(float(per_region.value.max()), 1e-9)
+    cmap = plt.get_cmap("Reds")
+    for ax, arm in zip(axes[0], arms, strict=True):
+        data = per_region[per_region.mitigation == arm].set_index("region").value
+        for region, (x, y) in TILES.items():
+            v = float(data.get(region, 0.0))
+            ax.add_patch(plt.Rectangle((x, -y), 0.95, 0.95, color=cmap(v / vmax)))
+            ink = "white" if v / vmax > 0.6 else "black"
+            ax.text(
+                x + 0.475,
+                -y + 0.6,
+                region.replace("_", "\n"),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color=ink,
+            )
+            ax.text(
+                x + 0.475,
+                -y + 0.2,
+                f"{v:.2f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                weight="bold",
+                color=ink,
+            )
+        ax.set_xlim(-0.1, 4.1)
+        ax.set_ylim(-3.1, 1.0)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_title(arm)
+    sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, vmax))
+    fig.colorbar(
+        sm, ax=axes[0].tolist(), shrink=0.7, label="unmet need (person-hours per inhabitant)"
+    )
+    fig.suptitle("Unmet need by region (tiles placed roughly as on the map; north at the top)")
+    return _save(fig, outdir, "unmet_need_tiles")
+
+
+def synergy_bars(table: pd.DataFrame, outdir: Path) -> Path:
+    """Per sector, the campaign's loss minus the sum of its parts' losses, with the CI."""
+    t = table[table.sector != "total_loss"]
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    x = np.arange(len(t))
+    ax.bar(x, t.synergy, color=np.where(t.synergy >= 0, "tab:red", "tab:green"))
+    ax.errorbar(
+        x,
+        t.synergy,
+        yerr=[t.synergy - t.ci_low, t.ci_high - t.synergy],
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+    )
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, [LABELS.get(s, s) for s in t.sector], rotation=30, ha="right")
+    ax.set_ylabel("synergy (hours of full outage per inhabitant)")
+    ax.set_title(
+        "Campaign loss minus the sum of its single-dimension parts (95% CI); "
+        "above 0 = worse together",
+        fontsize=10,
+    )
+    ax.grid(axis="y", alpha=0.3)
+    return _save(fig, outdir, "synergy")
