@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -254,7 +253,6 @@ def build_report(sweep_dir: str | Path, weights: dict[str, float] | None = None)
     gfiles, garm = _job_files(sweep_dir, chosen, "groups.parquet")
     groups = _read_parquet(gfiles)
     groups["mitigation"] = [garm[f][1] for f in groups.filename]
-    population = groups.drop_duplicates(["mitigation", "replicate", "region"])
     per_region = (
         groups.groupby(["mitigation", "replicate", "region"])
         .unmet_need_person_hours.sum()
@@ -267,7 +265,6 @@ def build_report(sweep_dir: str | Path, weights: dict[str, float] | None = None)
         .rename("value")
         .reset_index()
     )
-    del population
     rep.heading("Unmet need by region")
     rep.table(tiles.pivot(index="region", columns="mitigation", values="value"), digits=3)
     rep.figure(
@@ -349,5 +346,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    np.seterr(all="ignore")
     sys.exit(main())
