@@ -32,6 +32,17 @@ ALPHA = 0.05
 #: Fewest pairs for which a two-sided exact Wilcoxon test can reach p < 0.05 (2 / 2^6 = 0.031).
 MIN_PAIRS_FOR_WILCOXON = 6
 KEYS = ["scenario", "replicate", "seed"]
+#: The ranking's headline columns: estimate, interval, corrected test, cost, cost-effectiveness.
+RANKING_COLUMNS = [
+    "rank",
+    "mitigation",
+    "loss_avoided",
+    "avoided_ci_low",
+    "avoided_ci_high",
+    "p_holm",
+    "mitigation_cost_meur",
+    "person_hours_avoided_per_meur",
+]
 
 
 def reweight(summary: pd.DataFrame, weights: Mapping[str, float] | None) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from analysis.catalog import build_catalog
 from analysis.compare import (
     ALPHA,
     BOOTSTRAP_RESAMPLES,
+    RANKING_COLUMNS,
     compare,
     ranking,
     reweight,
@@ -196,17 +197,12 @@ def build_report(sweep_dir: str | Path, weights: dict[str, float] | None = None)
             "per million euro, at the point cost and at the cost bounds."
         )
         cols = [
-            "rank",
-            "mitigation",
-            "loss_avoided",
-            "avoided_ci_low",
-            "avoided_ci_high",
+            *RANKING_COLUMNS[:5],
             "p_wilcoxon",
             "p_holm",
             "significant",
             "effect_size_dz",
-            "mitigation_cost_meur",
-            "person_hours_avoided_per_meur",
+            *RANKING_COLUMNS[6:],
             "per_meur_low",
             "per_meur_high",
             "note",

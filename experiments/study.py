@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.catalog import build_catalog
-from analysis.compare import ranking
+from analysis.compare import RANKING_COLUMNS, ranking
 from analysis.report import build_report
 from analysis.tables import sector_summary
 
@@ -56,16 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(sector_summary(base).to_string(float_format=lambda v: f"{v:8.3f}"))
         rank = ranking(done)
-        cols = [
-            "rank",
-            "mitigation",
-            "loss_avoided",
-            "avoided_ci_low",
-            "avoided_ci_high",
-            "p_holm",
-            "mitigation_cost_meur",
-            "person_hours_avoided_per_meur",
-        ]
+        cols = RANKING_COLUMNS
         with pd.option_context("display.width", 160):
             print(
                 "\nMitigations ranked by total loss avoided, in hours of full outage per "
