@@ -303,9 +303,15 @@ class LeverConfig:
     closed; ``backup_power`` hours of backup added to power needs; ``cyber_hygiene`` the share
     of the gap to full cyber maturity closed; ``repair_capacity`` the relative increase in crews
     (response times shrink by the same factor);
-    ``household_stockpiles`` hours of household autonomy added; ``strategic_stockpiles`` spare
-    capacity added to the target sectors (a share of demand); ``prebunking`` the effect size d
-    on the credibility of misinformation at its start.
+    ``household_stockpiles`` hours of household autonomy added; ``strategic_stockpiles`` the
+    stock the crisis centre releases at activation, as spare capacity in the target sectors (a
+    share of demand); ``prebunking`` the effect size d on the credibility of misinformation at
+    its start; ``territorial_reserve`` assets guarded, added to Defence's own; ``intelligence``
+    the chance per hour of finding each active cell, added to the security services' own;
+    ``strategic_communication`` the increase of the stifling rate after activation (0.5: 50%
+    faster); ``legal_framework`` the share of the decision delay removed; ``civil_contracts``
+    surge crews after activation, relative to standing crews. Standing crews
+    (``repair_capacity``) and surge crews (``civil_contracts``) add up.
     """
 
     kind: str = MISSING
@@ -333,6 +339,69 @@ class MitigationConfig:
     name: str = MISSING
     description: str = ""
     levers: dict[str, LeverConfig] = field(default_factory=dict)
+
+
+@dataclass
+class TransitConfig:
+    """Allied reception and transit: two brigade-equivalents landed at the ports and moved east.
+
+    Assumptions: a brigade-equivalent of about 5,000 personnel and 1,500 vehicles moves as six
+    battalion-sized serials; both brigades land at once, over a day and a half, at Antwerp,
+    Zeebrugge and Ghent; each serial stages for a day, then crosses the provinces of its route
+    to the eastern border, one province per leg.
+    """
+
+    enabled: bool = True
+    brigades: int = 2
+    serials_per_brigade: int = 6
+    personnel_per_serial: float = 830.0
+    vehicles_per_serial: float = 250.0
+    #: Landing regions (ports) with the share of serials landing there.
+    ports: dict[str, float] = field(default_factory=dict)
+    #: Per landing region, the regions crossed on the way to the border, in order.
+    routes: dict[str, list[str]] = field(default_factory=dict)
+    first_arrival_hour: float = 72.0
+    #: Hours between two serials landing at the same port.
+    arrival_interval_hours: float = 6.0
+    staging_hours: float = 24.0
+    #: Share of serials with heavy (tracked) equipment, which move by rail only.
+    heavy_share: float = 0.5
+    #: Hours to cross one region by rail and by road.
+    rail_leg_hours: float = 6.0
+    road_leg_hours: float = 8.0
+    #: Hour by which every serial should have crossed the border.
+    deadline_hour: float = 336.0
+    #: A region is passable only with at least this service in energy (fuel, traction power)
+    #: and telecom (coordination).
+    min_support_service: float = 0.5
+    #: Extra demand per serial present in a region on food_water and health (host-nation
+    #: support), as persons fed and cared for.
+    support_persons_per_personnel: float = 1.0
+
+
+@dataclass
+class ResponderConfig:
+    """The responders: crisis centre, Defence, security services, strategic communication."""
+
+    #: Crisis centre: national mean service below this, or any successful attack, raises the
+    #: crisis level and starts the decision clock.
+    alert_service: float = 0.99
+    #: Hours from the alert to the activation of measures, before the effects below.
+    decision_delay_hours: float = 24.0
+    #: Extra delay per unit of public administration inoperability (cyber on the state) and per
+    #: unit of distrust belief (narratives aimed at officials), as multiples of the delay.
+    delay_per_admin_outage: float = 2.0
+    delay_per_distrust: float = 1.0
+    #: Defence: assets guarded after activation, most critical corridor and vital assets first,
+    #: and the protection a guard gives.
+    guarded_assets: int = 3
+    guard_protection: float = 0.9
+    #: Security services: chance per hour of finding and dismantling an active cell.
+    find_rate_per_hour: float = 0.0003
+    #: Strategic communication: stifling rate multiplier after activation.
+    counter_messaging: float = 0.0
+    #: Civil repair contracts: crews added after activation, relative to standing crews.
+    surge_crews: float = 0.0
 
 
 @dataclass
@@ -365,6 +434,8 @@ class ScenarioConfig:
     adversary_dimensions: list[str] = field(default_factory=list)
     #: Windows in which the cells strike together; empty means they act throughout.
     adversary_windows: list[WindowConfig] = field(default_factory=list)
+    #: Asset types sabotage may target; empty means all.
+    adversary_target_types: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -384,6 +455,8 @@ class RunConfig:
     world: WorldConfig = MISSING
     sectors: SectorsConfig = field(default_factory=SectorsConfig)
     population: PopulationConfig = MISSING
+    transit: TransitConfig = field(default_factory=TransitConfig)
+    responders: ResponderConfig = field(default_factory=ResponderConfig)
     adversary: AdversaryConfig = MISSING
     mitigation: MitigationConfig = MISSING
     scenario: ScenarioConfig = MISSING

@@ -24,6 +24,11 @@ LEVER_KINDS = (
     "household_stockpiles",
     "strategic_stockpiles",
     "prebunking",
+    "territorial_reserve",
+    "intelligence",
+    "strategic_communication",
+    "legal_framework",
+    "civil_contracts",
 )
 
 
@@ -74,7 +79,10 @@ def apply_lever(model: HybridThreatModel, lever: LeverConfig) -> None:
         model.cyber_maturity[ops] += lever.strength * (1.0 - model.cyber_maturity[ops])
     elif lever.kind == "repair_capacity":
         ops = _sector_mask(lever)[w.operators.sector]
-        model.crews[ops] = np.ceil(model.crews[ops] * (1.0 + lever.strength)).astype(np.int64)
+        standing = model.crews[ops] - model.surge_added[ops]  # surge crews are not multiplied
+        model.crews[ops] = (
+            np.ceil(standing * (1.0 + lever.strength)).astype(np.int64) + model.surge_added[ops]
+        )
         model.response_hours[ops] /= 1.0 + lever.strength
     elif lever.kind == "household_stockpiles":
         people = model.people
@@ -82,8 +90,17 @@ def apply_lever(model: HybridThreatModel, lever: LeverConfig) -> None:
         people.groups.stock_capacity[:, sectors] += lever.strength
         people.state.stocks[:, sectors] += lever.strength
     elif lever.kind == "strategic_stockpiles":
-        model.capacity_factor[_sector_mask(lever)] += lever.strength
-        model.refresh_capacity()
+        model.stockpile[_sector_mask(lever)] += lever.strength  # the crisis centre releases it
+    elif lever.kind == "territorial_reserve":
+        model.guard_capacity += round(lever.strength)
+    elif lever.kind == "intelligence":
+        model.find_rate += lever.strength
+    elif lever.kind == "strategic_communication":
+        model.counter_messaging += lever.strength
+    elif lever.kind == "legal_framework":
+        model.delay_factor *= 1.0 - lever.strength
+    elif lever.kind == "civil_contracts":
+        model.surge_share += lever.strength
     elif lever.kind == "prebunking":
         people = model.people
         cohorts = people.groups.cohort_names

@@ -24,10 +24,12 @@ from abm.mitigation import apply_lever, package_cost, package_cost_range
 from abm.population import BEHAVIOURS, PopulationLayer
 from abm.sectors import SECTOR_INDEX, SECTORS
 from abm.seeding import Streams, replicate_sequence
+from abm.transit import Transit
 from abm.world import World, build_world, data_path
 from agents.adversary import ACTIONS, AdversaryCell
 from agents.operator import InfrastructureOperator, assign_repairs
 from agents.population import PopulationGroup
+from agents.responders import CrisisCentre, Defence, SecurityServices, StrategicCommunication
 from agents.sector import SectorAgent, direct_inoperability
 
 #: Inoperability below this counts as none: the IIM recovers geometrically and would otherwise
@@ -45,6 +47,9 @@ EVENT_KINDS = (
     "compromised",
     "cell_dismantled",
     "mitigation_start",
+    "crisis_alert",
+    "measures_activated",
+    "guards_posted",
 )
 
 
@@ -203,10 +208,31 @@ class HybridThreatModel(mesa.Model):
         np.fill_diagonal(links, False)
         #: Operators linked by supply edges: where a cyber compromise can spread.
         self.operator_links = links
+        targets = cfg.scenario.adversary_target_types
+        #: Assets sabotage may aim at in this scenario.
+        self.sabotage_targets = (
+            np.isin(w.asset_type, [w.type_names.index(t) for t in targets])
+            if targets
+            else np.ones(w.n_assets, dtype=bool)
+        )
         self.ransomware_sectors = {SECTOR_INDEX[s] for s in cfg.adversary.cyber.ransomware_sectors}
         self.action_costs = np.array([cfg.adversary.action_costs.get(a, 1.0) for a in ACTIONS])
         self.attempts = dict.fromkeys(ACTIONS, 0)
         self.successes = dict.fromkeys(ACTIONS, 0)
+        # What responders can use; levers change these amounts, responders decide when.
+        r = cfg.responders
+        self.stockpile = np.zeros(len(SECTORS))
+        self.released = np.zeros(len(SECTORS))
+        self.guard_capacity = r.guarded_assets
+        self.guarded = np.zeros(w.n_assets, dtype=bool)
+        self.find_rate = r.find_rate_per_hour
+        self.counter_messaging = r.counter_messaging
+        self.delay_factor = 1.0
+        self.surge_share = r.surge_crews
+        self.surge_added = np.zeros(w.operators.n, dtype=np.int64)
+        self.cells_found = 0
+        self.transit = Transit(cfg.transit, w, self.n_steps * self.dt)
+        self.transit_demand = np.zeros((w.regions.n, len(SECTORS)))
         self._all_working = self.assets.working.copy()
         self._all_supplied = np.ones(len(self.world.need_asset), dtype=bool)
         self._capacity: np.ndarray | None = None
@@ -234,6 +260,10 @@ class HybridThreatModel(mesa.Model):
             else []
         )
         self._cell_acts = self._cell_schedule()
+        self.crisis_centre = CrisisCentre(self)
+        self.defence = Defence(self)
+        self.security_services = SecurityServices(self)
+        self.strategic_communication = StrategicCommunication(self)
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "mean_service": mean_service,
@@ -263,6 +293,8 @@ class HybridThreatModel(mesa.Model):
         self.repairs(step)
         self.sector_service()
         self.population()
+        self.responders(step)
+        self.allied_transit()
         self.record(step)
         if step + 1 >= self.n_steps:
             self.running = False
@@ -370,7 +402,7 @@ class HybridThreatModel(mesa.Model):
                 minlength=len(SECTORS) * n_regions,
             )
             self._capacity = capacity.reshape(len(SECTORS), n_regions).T * self.capacity_factor
-        c_star = direct_inoperability(self._capacity, self.people.demand)
+        c_star = direct_inoperability(self._capacity, self.people.demand + self.transit_demand)
         if not c_star.any() and not self.inoperability.any():
             return  # whole service stays whole
         q = interdependency.step(self.inoperability, self.a_star, c_star, self.k)
@@ -381,6 +413,27 @@ class HybridThreatModel(mesa.Model):
         """Needs and stocks, narratives, trust, displacement; then next step's demand."""
         self.people.step(self.inoperability, self.hour)
         self.population_share = self.people.present_share()
+
+    def responders(self, step: int) -> None:
+        """Crisis centre decides; once measures are active, responders use their means."""
+        self.crisis_centre.observe()
+        if self.crisis_centre.active:
+            self.crisis_centre.apply_measures()
+            self.strategic_communication.act()
+        if self.crisis_centre.active or self.transit.deploying(self.hour):
+            self.defence.guard()
+        self.security_services.search(self.streams.at_step("security", step))
+
+    def allied_transit(self) -> None:
+        """Serials land, stage and cross the corridors; they draw host-nation support."""
+        if self.transit.n:
+            self.transit.step(self.hour, self.assets.working, 1.0 - self.inoperability)
+            self.transit_demand = self.transit.support_demand(self.world.regions.population)
+
+    def sabotage_protection(self) -> np.ndarray:
+        """Protection against sabotage: guarded assets get at least the guards' protection."""
+        guarded = np.maximum(self.protection, self.cfg.responders.guard_protection)
+        return np.where(self.guarded, guarded, self.protection)
 
     def record(self, step: int) -> None:
         """Accumulate loss; store the recorded series at the recording interval."""
@@ -504,6 +557,10 @@ class HybridThreatModel(mesa.Model):
             row[f"recovery_h_{s}"] = float(hours[i])
             row[f"recovery_status_{s}"] = status[i]
         row["population"] = float(self.people.groups.size.sum())
+        row.update(self.transit.summary(self.hour + self.dt))
+        activation = self.crisis_centre.activation_hour
+        row["decision_activation_h"] = np.nan if activation is None else float(activation)
+        row["cells_found"] = self.cells_found
         return row
 
 

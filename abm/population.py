@@ -288,6 +288,8 @@ class PopulationLayer:
         self._belief = self.reach().sum(axis=0)
         self._at_rest = True
         self.hour = 0.0
+        #: Multiplier of the stifling rate (strategic communication raises it).
+        self.stifling_multiplier = 1.0
         #: Prebunking campaigns: (target groups, effect d, decay hours, reach, start hour).
         self.prebunking: list[tuple[np.ndarray, float, float, float, float]] = []
 
@@ -453,7 +455,7 @@ class PopulationLayer:
             self.ignorant,
             self.spreader,
             n.contact_rate * self.virality[:, None] * acceptance[None, :],
-            n.stifling_rate,
+            n.stifling_rate * self.stifling_multiplier,
             self.state.home,
             self.membership,
             n.within_region_share,

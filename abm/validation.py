@@ -91,6 +91,8 @@ def validate(cfg: RunConfig) -> None:
     validate_population(cfg.population)
     validate_adversary(cfg.adversary, regions)
     validate_mitigation(cfg)
+    validate_transit(cfg, regions)
+    validate_responders(cfg)
     validate_scenario(cfg, regions)
 
 
@@ -296,12 +298,19 @@ def validate_mitigation(cfg: RunConfig) -> None:
         "household_stockpiles": SECTORS,
         "strategic_stockpiles": SECTORS,
         "prebunking": tuple(cfg.population.cohorts),
+        "territorial_reserve": (),
+        "intelligence": (),
+        "strategic_communication": (),
+        "legal_framework": (),
+        "civil_contracts": (),
     }
     for name, lever in m.levers.items():
         key = f"mitigation.levers.{name}"
         _one_of(f"{key}.kind", lever.kind, LEVER_KINDS)
         if lever.kind in ("hardening", "cyber_hygiene"):
             _probability(f"{key}.strength", lever.strength)
+        elif lever.kind == "legal_framework" and not 0 <= lever.strength < 1:
+            raise ConfigError(f"{key}.strength", f"a share in [0, 1), got {lever.strength!r}")
         else:
             _non_negative(f"{key}.strength", lever.strength)
         for j, target in enumerate(lever.targets):
@@ -317,6 +326,59 @@ def validate_mitigation(cfg: RunConfig) -> None:
         _probability(f"{key}.reach", lever.reach)
         if lever.decay_days is not None:
             _positive(f"{key}.decay_days", lever.decay_days)
+
+
+def validate_transit(cfg: RunConfig, regions: tuple[str, ...]) -> None:
+    """Check the allied transit: counts, ports and routes, hours, thresholds."""
+    t = cfg.transit
+    if not t.enabled:
+        return
+    _count("transit.brigades", t.brigades)
+    _count("transit.serials_per_brigade", t.serials_per_brigade)
+    for attr in (
+        "personnel_per_serial",
+        "vehicles_per_serial",
+        "support_persons_per_personnel",
+        "first_arrival_hour",
+        "arrival_interval_hours",
+        "staging_hours",
+    ):
+        _non_negative(f"transit.{attr}", getattr(t, attr))
+    for attr in ("rail_leg_hours", "road_leg_hours", "deadline_hour"):
+        _positive(f"transit.{attr}", getattr(t, attr))
+    _probability("transit.min_support_service", t.min_support_service)
+    _probability("transit.heavy_share", t.heavy_share)
+    if not t.ports:
+        raise ConfigError("transit.ports", "at least one landing region")
+    _keys("transit.ports", t.ports, regions)
+    for port, share in t.ports.items():
+        _probability(f"transit.ports.{port}", share)
+        route = t.routes.get(port)
+        if not route:
+            raise ConfigError(f"transit.routes.{port}", "a non-empty list of regions")
+        for j, region in enumerate(route):
+            _one_of(f"transit.routes.{port}[{j}]", region, regions)
+    total = sum(t.ports.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        raise ConfigError("transit.ports", f"shares that sum to 1, got {total:g}")
+
+
+def validate_responders(cfg: RunConfig) -> None:
+    """Check the responders' thresholds, delays, capacities and rates."""
+    r = cfg.responders
+    _probability("responders.alert_service", r.alert_service)
+    _positive("responders.decision_delay_hours", r.decision_delay_hours)
+    for attr in (
+        "delay_per_admin_outage",
+        "delay_per_distrust",
+        "find_rate_per_hour",
+        "counter_messaging",
+        "surge_crews",
+    ):
+        _non_negative(f"responders.{attr}", getattr(r, attr))
+    if r.guarded_assets < 0:
+        raise ConfigError("responders.guarded_assets", f"a count >= 0, got {r.guarded_assets}")
+    _probability("responders.guard_protection", r.guard_protection)
 
 
 def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
@@ -337,6 +399,8 @@ def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
             _count(f"{key}.count", shock.count)
         else:
             _probability(f"{key}.probability", shock.probability)
+    for j, t in enumerate(cfg.scenario.adversary_target_types):
+        _one_of(f"scenario.adversary_target_types[{j}]", t, cfg.world.asset_types)
     for j, dim in enumerate(cfg.scenario.adversary_dimensions):
         _one_of(f"scenario.adversary_dimensions[{j}]", dim, ACTIONS)
     for j, win in enumerate(cfg.scenario.adversary_windows):

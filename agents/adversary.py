@@ -87,16 +87,17 @@ class AdversaryCell(mesa.Agent):
 
     def _sabotage(self, skill: float, u: np.ndarray) -> None:
         m = self.model
-        candidates = np.flatnonzero(self.region_mask & ~m.assets.damaged)
+        candidates = np.flatnonzero(self.region_mask & m.sabotage_targets & ~m.assets.damaged)
         m.attempts["sabotage"] += 1
         if not candidates.size:
             return
-        protection = m.protection[candidates]
+        shield = m.sabotage_protection()
+        protection = shield[candidates]
         weights = self._weights(1.0 - protection, m.world.criticality[candidates])
         if weights.sum() <= 0:
             return
         target = candidates[choose(weights, u[1])]
-        if u[2] < skill * (1.0 - m.protection[target]):
+        if u[2] < skill * (1.0 - shield[target]):
             m.successes["sabotage"] += 1
             m.damage_assets(np.array([target]), f"sabotage by {self.name}")
 

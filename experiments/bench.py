@@ -13,7 +13,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
+import yaml
+
+import configs
 from abm import HybridThreatModel, load_config
 
 
@@ -27,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
         "--sweep-replicates",
         type=int,
         default=4,
-        help="replicates per job of the throughput sweep (9 jobs)",
+        help="replicates per job of the throughput sweep (one job per mitigation)",
     )
     args = parser.parse_args(argv)
 
@@ -59,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
         rate = sweep_throughput(args.scenario, args.horizon_days, args.sweep_replicates, workers)
         print(
             f"  sweep throughput, {workers} worker{'s' if workers > 1 else ''}: "
-            f"{rate:.2f} replicates per second (mitigation_comparison, 9 jobs x "
+            f"{rate:.2f} replicates per second (mitigation_comparison, {n_jobs()} jobs x "
             f"{args.sweep_replicates} replicates, joblib launcher, including start-up)"
         )
 
@@ -85,7 +89,14 @@ def sweep_throughput(scenario: str, horizon_days: float, replicates: int, worker
             check=True,
             capture_output=True,
         )
-        return 9 * replicates / (time.perf_counter() - start)
+        return n_jobs() * replicates / (time.perf_counter() - start)
+
+
+def n_jobs() -> int:
+    """Jobs of the mitigation_comparison preset: one per mitigation."""
+    preset = Path(configs.__file__).parent / "experiment" / "mitigation_comparison.yaml"
+    params = yaml.safe_load(preset.read_text())["hydra"]["sweeper"]["params"]
+    return len(str(params["mitigation"]).split(","))
 
 
 if __name__ == "__main__":

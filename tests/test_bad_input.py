@@ -93,6 +93,21 @@ CASES = {
         ["mitigation=hardening", "mitigation.levers.hardening.targets=[castle]"],
         "mitigation.levers.hardening.targets[0]",
     ),
+    "unknown transit route region": (
+        ["transit.routes.antwerp=[antwerp,limbourg]"],
+        "transit.routes.antwerp[1]",
+    ),
+    "transit port shares": (["transit.ports.antwerp=0.9"], "transit.ports"),
+    "guard protection above 1": (["responders.guard_protection=1.5"], "guard_protection"),
+    "negative decision delay": (["responders.decision_delay_hours=-2"], "decision_delay_hours"),
+    "legal framework removes the whole delay": (
+        ["mitigation=legal_framework", "mitigation.levers.legal_framework.strength=1"],
+        "mitigation.levers.legal_framework.strength",
+    ),
+    "unknown sabotage target type": (
+        ["scenario=corridor_sabotage", "scenario.adversary_target_types=[bridge]"],
+        "adversary_target_types",
+    ),
     "recording interval": (["record_every_hours=2.5"], "record_every_hours"),
     "recording interval vs dt": (["dt_hours=2", "record_every_hours=3"], "record_every_hours"),
 }
@@ -111,5 +126,5 @@ def test_bad_input_is_refused(name, tmp_path):
     assert proc.returncode != 0
     assert key in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
-    assert len(proc.stderr.strip().splitlines()) <= 20
+    assert len(proc.stderr.strip().splitlines()) <= 30  # Hydra lists a group's options
     assert not (outdir / "summary.parquet").exists()

@@ -1,0 +1,180 @@
+"""Allied reception and transit: serials land at the ports, stage, and cross Belgium eastwards.
+
+The main effort of the defence plan (FACTS.md): receive two allied brigade-equivalents at once
+and move them east. Each serial (a battalion-sized convoy) lands at a port when the port works,
+stages, then crosses the regions of its route one leg at a time. A leg starts only if the region
+is passable: a designated corridor works (the eastern corridors where the region has them, the
+ordinary network otherwise): rail if every rail section of the region works (a line is a chain),
+else road if any motorway section works (motorways are alternatives; serials with tracked
+equipment cannot take them), and energy (fuel, traction power) and telecom (coordination) give
+at least ``min_support_service``. Otherwise the serial waits and its delay
+grows. Serials in a region draw host-nation support (food and water, health) there.
+
+Serials are few and decide one leg at a time, so they are stepped in a small loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abm.config import TransitConfig
+from abm.sectors import SECTOR_INDEX
+from abm.world import World, allocate
+
+WAITING, STAGING, MOVING, CROSSED = 0, 1, 2, 3
+RAIL_TYPES = (("eastern_rail",), ("rail_link",))
+ROAD_TYPES = (("eastern_motorway",), ("motorway_link",))
+PORT_TYPES = ("port",)
+ENERGY, TELECOM, FOOD_WATER, HEALTH = (
+    SECTOR_INDEX[s] for s in ("energy", "telecom", "food_water", "health")
+)
+
+
+def _corridor(world: World, region: int, families: tuple[tuple[str, ...], ...]) -> np.ndarray:
+    """Assets of the first family of types present in the region (designated corridor first)."""
+    for types in families:
+        ids = [world.type_names.index(t) for t in types if t in world.type_names]
+        mask = np.isin(world.asset_type, ids) & (world.asset_region == region)
+        if mask.any():
+            return np.flatnonzero(mask)
+    return np.zeros(0, dtype=np.int64)
+
+
+class Transit:
+    """The serials of the allied transit, their positions and their delays."""
+
+    def __init__(self, cfg: TransitConfig, world: World, horizon_hours: float) -> None:
+        self.cfg = cfg
+        self.world = world
+        self.horizon = horizon_hours
+        keys = world.regions.keys
+        n = cfg.brigades * cfg.serials_per_brigade if cfg.enabled else 0
+        ports = list(cfg.ports)
+        per_port = allocate(n, np.array([cfg.ports[p] for p in ports])) if n else []
+        port_of, arrival = [], []
+        for port, count in zip(ports, per_port, strict=False):
+            for k in range(int(count)):
+                port_of.append(port)
+                arrival.append(cfg.first_arrival_hour + k * cfg.arrival_interval_hours)
+        self.n = len(port_of)
+        self.routes = [[keys.index(r) for r in cfg.routes[p]] for p in port_of]
+        self.arrival = np.array(arrival, dtype=float)
+        nominal = [cfg.staging_hours + len(r) * cfg.rail_leg_hours for r in self.routes]
+        self.planned = self.arrival + np.array(nominal, dtype=float)
+        self.phase = np.full(self.n, WAITING)
+        self.leg = np.zeros(self.n, dtype=int)
+        self.ready_at = self.arrival.copy()  # when the current stage or leg ends
+        self.crossed_at = np.full(self.n, np.nan)
+        self.blocked = np.zeros(self.n, dtype=bool)  # waiting for its next leg to open
+        u = np.arange(self.n)
+        #: Serials with tracked equipment: rail only (spread evenly over the landing order).
+        self.heavy = np.floor((u + 1) * cfg.heavy_share) > np.floor(u * cfg.heavy_share)
+        self.region = np.array([r[0] for r in self.routes], dtype=int)
+        self.ports = {r: _corridor(world, r, (PORT_TYPES,)) for r in set(self.region.tolist())}
+        route_regions = {r for route in self.routes for r in route}
+        self.rail = {r: _corridor(world, r, RAIL_TYPES) for r in route_regions}
+        self.road = {r: _corridor(world, r, ROAD_TYPES) for r in route_regions}
+
+    def deploying(self, hour: float) -> bool:
+        """From a day before the first landing until the last serial has crossed: the planned
+        operation during which Defence guards the corridors without waiting for an alert."""
+        if self.n == 0:
+            return False
+        return hour >= self.arrival.min() - 24.0 and bool((self.phase != CROSSED).any())
+
+    @property
+    def designated_assets(self) -> np.ndarray:
+        """The ports and the eastern corridors (first families of each region's routes)."""
+        w = self.world
+        ids = [
+            w.type_names.index(t)
+            for t in (*PORT_TYPES, RAIL_TYPES[0][0], ROAD_TYPES[0][0])
+            if t in w.type_names
+        ]
+        return np.flatnonzero(np.isin(w.asset_type, ids))
+
+    @property
+    def corridor_assets(self) -> np.ndarray:
+        """Every port, rail and road asset the serials may use: what Defence guards first."""
+        parts = [*self.ports.values(), *self.rail.values(), *self.road.values()]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def step(self, hour: float, working: np.ndarray, service: np.ndarray) -> None:
+        """Advance every serial that can move now.
+
+        Args:
+            hour: Start of the current step.
+            working: Per asset, whether it works.
+            service: Per region and sector, this step's service level.
+        """
+        cfg = self.cfg
+        for u in np.flatnonzero((self.phase != CROSSED) & (self.ready_at <= hour)):
+            if self.phase[u] == WAITING:
+                port = self.ports.get(self.region[u], np.zeros(0, dtype=np.int64))
+                if port.size == 0 or working[port].any():  # unloading needs a working port
+                    self.phase[u] = STAGING
+                    self.ready_at[u] = hour + cfg.staging_hours
+                continue
+            if self.phase[u] == MOVING and not self.blocked[u]:
+                self.leg[u] += 1  # the leg under way is done
+                if self.leg[u] == len(self.routes[u]):
+                    self.phase[u] = CROSSED
+                    self.crossed_at[u] = self.ready_at[u]
+                    continue
+            region = self.routes[u][self.leg[u]]
+            self.region[u] = region
+            leg_hours = self._leg_hours(region, working, service, bool(self.heavy[u]))
+            self.blocked[u] = leg_hours is None  # if so, try again next step
+            if leg_hours is not None:
+                self.phase[u] = MOVING
+                self.ready_at[u] = hour + leg_hours
+
+    def _leg_hours(
+        self, region: int, working: np.ndarray, service: np.ndarray, heavy: bool
+    ) -> float | None:
+        """Hours to cross ``region`` now (rail if it works, else road unless the serial is
+        heavy), or None if it cannot move now."""
+        cfg = self.cfg
+        support = min(service[region, ENERGY], service[region, TELECOM])
+        if support < cfg.min_support_service:
+            return None
+        if (
+            self.rail[region].size and working[self.rail[region]].all()
+        ):  # a line: sections in series
+            return cfg.rail_leg_hours
+        if heavy:
+            return None
+        if self.road[region].size and working[self.road[region]].any():
+            return cfg.road_leg_hours
+        return None
+
+    def support_demand(self, population: np.ndarray) -> np.ndarray:
+        """Extra demand per region on food_water and health from serials present there."""
+        out = np.zeros((len(population), len(SECTOR_INDEX)))
+        present = (self.phase == STAGING) | (self.phase == MOVING)
+        if present.any():
+            persons = np.bincount(self.region[present], minlength=len(population)) * (
+                self.cfg.personnel_per_serial * self.cfg.support_persons_per_personnel
+            )
+            out[:, FOOD_WATER] = out[:, HEALTH] = persons / population
+        return out
+
+    def summary(self, end_hour: float) -> dict[str, float | int]:
+        """Share across the border by the deadline, and delays (censored at the horizon)."""
+        if self.n == 0:
+            return {
+                "transit_completed_fraction": np.nan,
+                "transit_mean_delay_h": np.nan,
+                "transit_max_delay_h": np.nan,
+                "transit_censored": 0,
+            }
+        crossed = ~np.isnan(self.crossed_at)
+        delay = np.where(crossed, self.crossed_at, end_hour) - self.planned
+        delay = np.maximum(delay, 0.0)
+        on_time = crossed & (self.crossed_at <= self.cfg.deadline_hour)
+        return {
+            "transit_completed_fraction": float(on_time.mean()),
+            "transit_mean_delay_h": float(delay.mean()),
+            "transit_max_delay_h": float(delay.max()),
+            "transit_censored": int((~crossed).sum()),
+        }
