@@ -196,9 +196,9 @@ def ranking(summary: pd.DataFrame, baseline: str = "none") -> pd.DataFrame:
     ].first()
     population = float(summary["population"].iloc[0])
     table = table.join(costs, on="mitigation")
-    table["loss_avoided"] = -table.mean_difference
-    table["avoided_ci_low"] = -table.ci_high
-    table["avoided_ci_high"] = -table.ci_low
+    table["loss_avoided"] = 0.0 - table.mean_difference  # 0.0 - x: no "-0" in tables
+    table["avoided_ci_low"] = 0.0 - table.ci_high
+    table["avoided_ci_high"] = 0.0 - table.ci_low
     avoided_ph = table.loss_avoided * population
     with np.errstate(divide="ignore", invalid="ignore"):
         table["person_hours_avoided_per_meur"] = avoided_ph / table.mitigation_cost_meur
