@@ -285,6 +285,13 @@ class AdversaryConfig:
     action_costs: dict[str, float] = field(default_factory=dict)
     cyber: CyberConfig = field(default_factory=CyberConfig)
     disinformation: DisinformationConfig = field(default_factory=DisinformationConfig)
+    #: Cells learn which action types pay (an epsilon-greedy bandit rewarded by the disruption
+    #: each action causes), instead of choosing in proportion to their capabilities.
+    adaptive: bool = False
+    #: Share of actions still chosen by capability, to keep exploring.
+    exploration: float = 0.1
+    #: Weight of the newest reward in an action's learned value.
+    learning_rate: float = 0.3
 
 
 @dataclass
@@ -405,6 +412,47 @@ class ResponderConfig:
 
 
 @dataclass
+class HazardConfig:
+    """A natural hazard (the climate theme): assets damaged by type and region, demand shifted
+    for its duration."""
+
+    name: str = MISSING
+    at_hour: float = 0.0
+    duration_hours: float = 24.0
+    #: Regions hit; empty means all.
+    regions: list[str] = field(default_factory=list)
+    #: Per asset type, the probability that each of its assets in the regions is damaged.
+    damage: dict[str, float] = field(default_factory=dict)
+    #: Per sector, extra demand in the regions while the hazard lasts (a share of normal).
+    demand: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class PhaseConfig:
+    """A phase of a campaign (priming, destabilisation, coercion): from its start hour, the
+    cells act at ``intensity`` times their tempo, with these weights on their action types."""
+
+    name: str = MISSING
+    start_hour: float = 0.0
+    intensity: float = 1.0
+    #: Per action type, a multiplier of the cells' capability as the weight of choosing it.
+    weights: dict[str, float] = field(default_factory=dict)
+    #: While allied serials are landing or moving, sabotage goes for their routes.
+    corridor_focus: bool = False
+
+
+@dataclass
+class MigrationPushConfig:
+    """Instrumentalised migration: people pushed at a border, needing reception there."""
+
+    start_hour: float = MISSING
+    end_hour: float = MISSING
+    region: str = MISSING
+    #: People arriving over the push (evenly), who need reception while the push lasts.
+    persons: float = MISSING
+
+
+@dataclass
 class ShockConfig:
     """A scripted event: assets damaged at an hour."""
 
@@ -436,6 +484,15 @@ class ScenarioConfig:
     adversary_windows: list[WindowConfig] = field(default_factory=list)
     #: Asset types sabotage may target; empty means all.
     adversary_target_types: list[str] = field(default_factory=list)
+    #: Campaign phases; empty means one phase at the cells' own tempo and choices.
+    adversary_phases: list[PhaseConfig] = field(default_factory=list)
+    #: Multiplier of every cell's budget in this scenario.
+    adversary_budget_scale: float = 1.0
+    #: After the crisis centre activates measures, the adversary turns on the state: weights
+    #: of cyber and disinformation are multiplied by this.
+    adversary_crisis_shift: float = 1.0
+    hazards: list[HazardConfig] = field(default_factory=list)
+    migration_pushes: list[MigrationPushConfig] = field(default_factory=list)
 
 
 @dataclass

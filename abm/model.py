@@ -50,6 +50,9 @@ EVENT_KINDS = (
     "crisis_alert",
     "measures_activated",
     "guards_posted",
+    "attack",
+    "hazard",
+    "phase",
 )
 
 
@@ -233,6 +236,10 @@ class HybridThreatModel(mesa.Model):
         self.cells_found = 0
         self.transit = Transit(cfg.transit, w, self.n_steps * self.dt)
         self.transit_demand = np.zeros((w.regions.n, len(SECTORS)))
+        self.scenario_demand = np.zeros((w.regions.n, len(SECTORS)))
+        self.population_share_baseline = w.regions.population / w.regions.population.sum()
+        #: The campaign phase under way (None before the first or without phases).
+        self.phase = None
         self._all_working = self.assets.working.copy()
         self._all_supplied = np.ones(len(self.world.need_asset), dtype=bool)
         self._capacity: np.ndarray | None = None
@@ -275,7 +282,10 @@ class HybridThreatModel(mesa.Model):
         self._shocks = list(cfg.scenario.shocks)
         self._narratives = list(cfg.scenario.narratives)
         self._levers = list(cfg.mitigation.levers.values())
-        due = {self._step_of(x.at_hour) for x in self._shocks + self._narratives}
+        self._hazards = list(cfg.scenario.hazards)
+        self._phases = list(cfg.scenario.adversary_phases) if self.cells else []
+        due = {self._step_of(x.at_hour) for x in self._shocks + self._narratives + self._hazards}
+        due |= {self._step_of(p.start_hour) for p in self._phases}
         due |= {self._step_of(lever.start_hour) for lever in self._levers}
         for at_step in sorted(due):
             if at_step == 0:
@@ -288,6 +298,7 @@ class HybridThreatModel(mesa.Model):
         """One time step, in this order (DESIGN.md section 4)."""
         step = self.steps - 1  # Mesa counts the step being executed from 1
         self.hour = step * self.dt
+        self.hazards()
         self.adversary_actions(step)
         self.asset_failures_and_cascade()
         self.repairs(step)
@@ -319,9 +330,12 @@ class HybridThreatModel(mesa.Model):
         open_ = np.zeros(self.n_steps, dtype=bool) if windows else np.ones(self.n_steps, bool)
         for win in windows:
             open_ |= (hours >= win.start_hour) & (hours < win.end_hour)
+        intensity = np.ones(self.n_steps)
+        for phase in sorted(self.cfg.scenario.adversary_phases, key=lambda p: p.start_hour):
+            intensity[hours >= phase.start_hour] = phase.intensity
         acts = np.zeros((len(self.cells), self.n_steps), dtype=bool)
         for k, cell in enumerate(self.cells):
-            p = min(1.0, cell.cfg.actions_per_day * self.dt / 24.0)
+            p = np.minimum(1.0, cell.cfg.actions_per_day * intensity * self.dt / 24.0)
             acts[k] = self.streams.generator(f"tempo:{cell.name}").random(self.n_steps) < p
         return acts & open_
 
@@ -402,7 +416,8 @@ class HybridThreatModel(mesa.Model):
                 minlength=len(SECTORS) * n_regions,
             )
             self._capacity = capacity.reshape(len(SECTORS), n_regions).T * self.capacity_factor
-        c_star = direct_inoperability(self._capacity, self.people.demand + self.transit_demand)
+        demand = self.people.demand + self.transit_demand + self.scenario_demand
+        c_star = direct_inoperability(self._capacity, demand)
         if not c_star.any() and not self.inoperability.any():
             return  # whole service stays whole
         q = interdependency.step(self.inoperability, self.a_star, c_star, self.k)
@@ -429,6 +444,61 @@ class HybridThreatModel(mesa.Model):
         if self.transit.n:
             self.transit.step(self.hour, self.assets.working, 1.0 - self.inoperability)
             self.transit_demand = self.transit.support_demand(self.world.regions.population)
+
+    def action_weights(self) -> np.ndarray:
+        """Weights of the action types now: the phase's, then the turn on the state once the
+        crisis centre has activated measures."""
+        w = np.ones(len(ACTIONS))
+        if self.phase is not None:
+            w *= [self.phase.weights.get(a, 1.0) for a in ACTIONS]
+        if self.crisis_centre.active:
+            shift = self.cfg.scenario.adversary_crisis_shift
+            w[[ACTIONS.index("cyber"), ACTIONS.index("disinformation")]] *= shift
+        return w
+
+    def sabotage_candidates(self) -> np.ndarray:
+        """Assets sabotage may aim at now: the scenario's, or the transit routes while serials
+        land and move in a phase that focuses on them."""
+        if (
+            self.phase is not None
+            and self.phase.corridor_focus
+            and self.transit.deploying(self.hour)
+        ):
+            focus = np.zeros(self.world.n_assets, dtype=bool)
+            focus[self.transit.corridor_assets] = True
+            return focus
+        return self.sabotage_targets
+
+    def hazards(self) -> None:
+        """Demand shifted by natural hazards and migration pushes under way."""
+        sc, w = self.cfg.scenario, self.world
+        if not sc.hazards and not sc.migration_pushes:
+            return
+        extra = np.zeros((w.regions.n, len(SECTORS)))
+        for hazard in sc.hazards:
+            if hazard.at_hour <= self.hour < hazard.at_hour + hazard.duration_hours:
+                regions = self._region_mask(hazard.regions)
+                for sector, share in hazard.demand.items():
+                    extra[regions, SECTOR_INDEX[sector]] += share
+        reception = self.population_share_baseline * self.cfg.population.reception_baseline_persons
+        for push in sc.migration_pushes:
+            if push.start_hour <= self.hour < push.end_hour:
+                arrived = (
+                    push.persons
+                    * (self.hour - push.start_hour + self.dt)
+                    / (push.end_hour - push.start_hour)
+                )
+                r = w.regions.keys.index(push.region)
+                extra[r, SECTOR_INDEX["population_flows"]] += (
+                    min(arrived, push.persons) / (reception[r])
+                )
+        self.scenario_demand = extra
+
+    def _region_mask(self, regions: list[str]) -> np.ndarray:
+        keys = self.world.regions.keys
+        if not regions:
+            return np.ones(len(keys), dtype=bool)
+        return np.isin(np.arange(len(keys)), [keys.index(r) for r in regions])
 
     def sabotage_protection(self) -> np.ndarray:
         """Protection against sabotage: guarded assets get at least the guards' protection."""
@@ -471,6 +541,21 @@ class HybridThreatModel(mesa.Model):
             if self._step_of(narrative.at_hour) == now:
                 self.people.seed(number)
                 self.log_event("narrative_seeded", -1, narrative.name)
+        natural = self.streams.at_step("natural_hazard", now)
+        for number, hazard in enumerate(self._hazards):
+            if self._step_of(hazard.at_hour) == now:
+                w = self.world
+                u = natural.random((len(self._hazards), w.n_assets))[number]
+                p = np.zeros(w.n_assets)
+                for asset_type, prob in hazard.damage.items():
+                    p[w.asset_type == w.type_names.index(asset_type)] = prob
+                p[~self._region_mask(hazard.regions)[w.asset_region]] = 0.0
+                self.log_event("hazard", -1, hazard.name)
+                self.damage_assets(np.flatnonzero(u < p), hazard.name)
+        for phase in self._phases:
+            if self._step_of(phase.start_hour) == now:
+                self.phase = phase
+                self.log_event("phase", -1, phase.name)
         for lever in self._levers:
             if self._step_of(lever.start_hour) == now:
                 apply_lever(self, lever)

@@ -285,6 +285,8 @@ def validate_adversary(adv: AdversaryConfig, regions: tuple[str, ...]) -> None:
         raise ConfigError("adversary.disinformation.behaviours", "at least one positive weight")
     _non_negative("adversary.disinformation.virality", d.virality)
     _probability("adversary.disinformation.seed_fraction", d.seed_fraction)
+    _probability("adversary.exploration", adv.exploration)
+    _probability("adversary.learning_rate", adv.learning_rate)
 
 
 def validate_mitigation(cfg: RunConfig) -> None:
@@ -399,6 +401,35 @@ def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
             _count(f"{key}.count", shock.count)
         else:
             _probability(f"{key}.probability", shock.probability)
+    sc = cfg.scenario
+    _non_negative("scenario.adversary_budget_scale", sc.adversary_budget_scale)
+    _non_negative("scenario.adversary_crisis_shift", sc.adversary_crisis_shift)
+    for j, phase in enumerate(sc.adversary_phases):
+        key = f"scenario.adversary_phases[{j}]"
+        _non_negative(f"{key}.start_hour", phase.start_hour)
+        _non_negative(f"{key}.intensity", phase.intensity)
+        _keys(f"{key}.weights", phase.weights, ACTIONS)
+        for action, weight in phase.weights.items():
+            _non_negative(f"{key}.weights.{action}", weight)
+    for j, hazard in enumerate(sc.hazards):
+        key = f"scenario.hazards[{j}]"
+        _non_negative(f"{key}.at_hour", hazard.at_hour)
+        _positive(f"{key}.duration_hours", hazard.duration_hours)
+        for k, region in enumerate(hazard.regions):
+            _one_of(f"{key}.regions[{k}]", region, regions)
+        _keys(f"{key}.damage", hazard.damage, cfg.world.asset_types)
+        for asset_type, p in hazard.damage.items():
+            _probability(f"{key}.damage.{asset_type}", p)
+        _keys(f"{key}.demand", hazard.demand, SECTORS)
+        for sector, share in hazard.demand.items():
+            _non_negative(f"{key}.demand.{sector}", share)
+    for j, push in enumerate(sc.migration_pushes):
+        key = f"scenario.migration_pushes[{j}]"
+        _non_negative(f"{key}.start_hour", push.start_hour)
+        if not push.end_hour > push.start_hour:
+            raise ConfigError(f"{key}.end_hour", "later than start_hour")
+        _one_of(f"{key}.region", push.region, regions)
+        _non_negative(f"{key}.persons", push.persons)
     for j, t in enumerate(cfg.scenario.adversary_target_types):
         _one_of(f"scenario.adversary_target_types[{j}]", t, cfg.world.asset_types)
     for j, dim in enumerate(cfg.scenario.adversary_dimensions):

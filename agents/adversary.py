@@ -40,8 +40,12 @@ class AdversaryCell(mesa.Agent):
         super().__init__(model)
         self.name = name
         self.cfg = cfg
-        self.budget = float(cfg.budget)
+        self.budget = float(cfg.budget) * model.cfg.scenario.adversary_budget_scale
         self.active = True
+        #: What each action type has paid so far (learned when the adversary is adaptive),
+        #: and how often it was tried.
+        self.value = np.zeros(len(ACTIONS))
+        self.tried = np.zeros(len(ACTIONS), dtype=np.int64)
         w = model.world
         self.region_mask = (
             np.isin(w.asset_region, [w.regions.keys.index(r) for r in cfg.regions])
@@ -64,54 +68,78 @@ class AdversaryCell(mesa.Agent):
         return self.active and bool(np.any((self.skill > 0) & (costs <= self.budget)))
 
     def act(self, gen: np.random.Generator) -> None:
-        """Take one action: choose its type, target it, try it, and risk exposure."""
+        """Take one action: choose its type, target it, try it, learn, and risk exposure."""
+        m = self.model
         u = gen.random(DRAWS)
-        affordable = (self.skill > 0) & (self.model.action_costs <= self.budget)
-        action = ACTIONS[choose(np.where(affordable, self.skill, 0.0), u[0])]
-        self.budget -= float(self.model.action_costs[ACTIONS.index(action)])
-        skill = self.cfg.capabilities[action]
-        if action == "sabotage":
-            self._sabotage(skill, u)
-        elif action == "cyber":
-            self._cyber(skill, u, gen)
+        affordable = (self.skill > 0) & (m.action_costs <= self.budget)
+        weights = np.where(affordable, self.skill * m.action_weights(), 0.0)
+        if weights.sum() <= 0:
+            return
+        if m.cfg.adversary.adaptive and u[5] >= m.cfg.adversary.exploration:
+            # exploit: the affordable action that has paid best so far (ties: by weight)
+            score = np.where(weights > 0, self.value + 1e-9 * weights, -np.inf)
+            k = int(np.argmax(score))
         else:
-            self._disinformation(skill, u)
+            k = choose(weights, u[0])
+        action = ACTIONS[k]
+        self.budget -= float(m.action_costs[k])
+        skill = self.cfg.capabilities[action]
+        m.attempts[action] += 1
+        if action == "sabotage":
+            reward, asset, where = self._sabotage(skill, u)
+        elif action == "cyber":
+            reward, asset, where = self._cyber(skill, u, gen)
+        else:
+            reward, asset, where = self._disinformation(skill, u)
+        if reward > 0:
+            m.successes[action] += 1
+        m.log_event(
+            "attack",
+            asset,
+            f"{action} by {self.name} on {where}: " + ("success" if reward > 0 else "failed"),
+        )
+        self.value[k] += m.cfg.adversary.learning_rate * (reward - self.value[k])
+        self.tried[k] += 1
         if u[7] < self.cfg.detection.get(action, 0.0):
             self.active = False
-            self.model.log_event("cell_dismantled", -1, self.name)
+            m.log_event("cell_dismantled", -1, self.name)
 
     def _weights(self, vulnerability: np.ndarray, value: np.ndarray) -> np.ndarray:
         if self.cfg.strategy == "random":
             return (vulnerability >= 0).astype(float)
         return value * vulnerability
 
-    def _sabotage(self, skill: float, u: np.ndarray) -> None:
+    def _sabotage(self, skill: float, u: np.ndarray) -> tuple[float, int, str]:
+        """Damage an asset; the reward is its criticality relative to the most critical."""
         m = self.model
-        candidates = np.flatnonzero(self.region_mask & m.sabotage_targets & ~m.assets.damaged)
-        m.attempts["sabotage"] += 1
+        candidates = np.flatnonzero(self.region_mask & m.sabotage_candidates() & ~m.assets.damaged)
         if not candidates.size:
-            return
+            return 0.0, -1, "nothing in reach"
         shield = m.sabotage_protection()
-        protection = shield[candidates]
-        weights = self._weights(1.0 - protection, m.world.criticality[candidates])
+        weights = self._weights(1.0 - shield[candidates], m.world.criticality[candidates])
         if weights.sum() <= 0:
-            return
-        target = candidates[choose(weights, u[1])]
-        if u[2] < skill * (1.0 - shield[target]):
-            m.successes["sabotage"] += 1
-            m.damage_assets(np.array([target]), f"sabotage by {self.name}")
+            return 0.0, -1, "nothing in reach"
+        target = int(candidates[choose(weights, u[1])])
+        where = m.world.type_names[m.world.asset_type[target]]
+        if u[2] >= skill * (1.0 - shield[target]):
+            return 0.0, target, where
+        m.damage_assets(np.array([target]), f"sabotage by {self.name}")
+        crit = m.world.criticality
+        return max(float(crit[target] / crit.max()), 1e-6), target, where
 
-    def _cyber(self, skill: float, u: np.ndarray, gen: np.random.Generator) -> None:
+    def _cyber(
+        self, skill: float, u: np.ndarray, gen: np.random.Generator
+    ) -> tuple[float, int, str]:
+        """Compromise an operator's assets; the reward is their share of all criticality."""
         m = self.model
-        m.attempts["cyber"] += 1
         maturity = m.cyber_maturity
         weights = self._weights(1.0 - maturity, m.operator_criticality)
         if weights.sum() <= 0:
-            return
+            return 0.0, -1, "no operator"
         target = choose(weights, u[1])
+        where = m.world.operators.names[target]
         if u[2] >= skill * (1.0 - maturity[target]):
-            return
-        m.successes["cyber"] += 1
+            return 0.0, -1, where
         c = m.cfg.adversary.cyber
         dwell = c.dwell_median_hours * float(np.exp(c.dwell_sigma * ndtri(u[3])))
         hit = [target]
@@ -119,35 +147,34 @@ class AdversaryCell(mesa.Agent):
         linked = np.flatnonzero(m.operator_links[target])
         hit += [j for j in linked if spread_u[j] < c.spread_probability * (1.0 - maturity[j])]
         asset_u = gen.random(m.world.n_assets)  # one draw per asset: which ones go down
+        down = 0.0
         for op in hit:
             ransom = m.world.operators.sector[op] in m.ransomware_sectors
             assets = np.flatnonzero((m.world.asset_operator == op) & (asset_u < c.asset_share))
+            down += float(m.world.criticality[assets].sum())
             m.compromise_assets(
                 op,
                 assets,
                 dwell * (c.ransomware_dwell_multiplier if ransom else 1.0),
                 f"{'ransomware' if ransom else 'intrusion'} by {self.name}",
             )
+        return max(min(1.0, down / m.world.criticality.sum() * 10), 1e-6), -1, where
 
-    def _disinformation(self, skill: float, u: np.ndarray) -> None:
+    def _disinformation(self, skill: float, u: np.ndarray) -> tuple[float, int, str]:
+        """Seed a narrative in a region; the reward is the region's share of the population."""
         m = self.model
         people = m.people
-        m.attempts["disinformation"] += 1
         pop = m.world.regions.population[self.regions]
-        region = self.regions[
-            choose(pop if self.cfg.strategy == "weighted" else np.ones(len(pop)), u[1])
-        ]
+        pick = choose(pop if self.cfg.strategy == "weighted" else np.ones(len(pop)), u[1])
+        region = self.regions[pick]
+        where = m.world.regions.keys[region]
         groups = people.groups.region == region
         size = people.groups.size[groups]
         susceptibility = float(people.groups.susceptibility[groups] @ size / size.sum())
         if u[2] >= skill * susceptibility:
-            return
-        m.successes["disinformation"] += 1
+            return 0.0, -1, where
         behaviour = choose(m.adversary_behaviour_weights, u[4])
         index = m.adversary_narratives[behaviour]
         people.seed_groups(index, groups, m.cfg.adversary.disinformation.seed_fraction)
-        m.log_event(
-            "narrative_seeded",
-            -1,
-            f"{people.narratives[index].name} in {m.world.regions.keys[region]}",
-        )
+        m.log_event("narrative_seeded", -1, f"{people.narratives[index].name} in {where}")
+        return max(float(pop[pick] / m.world.regions.population.sum()), 1e-6), -1, where
