@@ -442,6 +442,17 @@ class PhaseConfig:
 
 
 @dataclass
+class DroneIncursionConfig:
+    """Drones over a site close it for hours, without damage (as over Brussels and Liège
+    airports on 4 November 2025, FACTS.md)."""
+
+    at_hour: float = MISSING
+    hours: float = 4.0
+    region: str = MISSING
+    asset_type: str = "airport"
+
+
+@dataclass
 class MigrationPushConfig:
     """Instrumentalised migration: people pushed at a border, needing reception there."""
 
@@ -493,6 +504,7 @@ class ScenarioConfig:
     adversary_crisis_shift: float = 1.0
     hazards: list[HazardConfig] = field(default_factory=list)
     migration_pushes: list[MigrationPushConfig] = field(default_factory=list)
+    drone_incursions: list[DroneIncursionConfig] = field(default_factory=list)
 
 
 @dataclass

@@ -53,6 +53,7 @@ EVENT_KINDS = (
     "attack",
     "hazard",
     "phase",
+    "drone_closure",
 )
 
 
@@ -283,8 +284,10 @@ class HybridThreatModel(mesa.Model):
         self._narratives = list(cfg.scenario.narratives)
         self._levers = list(cfg.mitigation.levers.values())
         self._hazards = list(cfg.scenario.hazards)
+        self._drones = list(cfg.scenario.drone_incursions)
         self._phases = list(cfg.scenario.adversary_phases) if self.cells else []
-        due = {self._step_of(x.at_hour) for x in self._shocks + self._narratives + self._hazards}
+        timed = self._shocks + self._narratives + self._hazards + self._drones
+        due = {self._step_of(x.at_hour) for x in timed}
         due |= {self._step_of(p.start_hour) for p in self._phases}
         due |= {self._step_of(lever.start_hour) for lever in self._levers}
         for at_step in sorted(due):
@@ -552,6 +555,18 @@ class HybridThreatModel(mesa.Model):
                 p[~self._region_mask(hazard.regions)[w.asset_region]] = 0.0
                 self.log_event("hazard", -1, hazard.name)
                 self.damage_assets(np.flatnonzero(u < p), hazard.name)
+        for drone in self._drones:
+            if self._step_of(drone.at_hour) == now:
+                w = self.world
+                sites = np.flatnonzero(
+                    (w.asset_type == w.type_names.index(drone.asset_type))
+                    & (w.asset_region == w.regions.keys.index(drone.region))
+                )
+                c = self.assets.compromised_until
+                c[sites] = np.maximum(c[sites], self.hour + drone.hours)
+                self.log_event(
+                    "drone_closure", -1, f"{drone.asset_type} in {drone.region}, {drone.hours:g} h"
+                )
         for phase in self._phases:
             if self._step_of(phase.start_hour) == now:
                 self.phase = phase

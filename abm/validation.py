@@ -423,6 +423,12 @@ def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
         _keys(f"{key}.demand", hazard.demand, SECTORS)
         for sector, share in hazard.demand.items():
             _non_negative(f"{key}.demand.{sector}", share)
+    for j, drone in enumerate(sc.drone_incursions):
+        key = f"scenario.drone_incursions[{j}]"
+        _non_negative(f"{key}.at_hour", drone.at_hour)
+        _positive(f"{key}.hours", drone.hours)
+        _one_of(f"{key}.region", drone.region, regions)
+        _one_of(f"{key}.asset_type", drone.asset_type, cfg.world.asset_types)
     for j, push in enumerate(sc.migration_pushes):
         key = f"scenario.migration_pushes[{j}]"
         _non_negative(f"{key}.start_hour", push.start_hour)

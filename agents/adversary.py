@@ -43,8 +43,9 @@ class AdversaryCell(mesa.Agent):
         self.budget = float(cfg.budget) * model.cfg.scenario.adversary_budget_scale
         self.active = True
         #: What each action type has paid so far (learned when the adversary is adaptive),
-        #: and how often it was tried.
-        self.value = np.zeros(len(ACTIONS))
+        #: and how often it was tried. Values start optimistic (1, the largest reward), so a
+        #: learning cell tries each action until experience says otherwise.
+        self.value = np.ones(len(ACTIONS))
         self.tried = np.zeros(len(ACTIONS), dtype=np.int64)
         w = model.world
         self.region_mask = (

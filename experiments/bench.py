@@ -24,7 +24,7 @@ from abm import HybridThreatModel, load_config
 def main(argv: list[str] | None = None) -> None:
     """Time ``--replicates`` replicates of ``--scenario`` and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", default="hybrid_campaign")
+    parser.add_argument("--scenario", default="most_likely_enemy")
     parser.add_argument("--replicates", type=int, default=10)
     parser.add_argument("--horizon-days", type=float, default=60.0)
     parser.add_argument(
