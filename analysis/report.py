@@ -285,6 +285,17 @@ def build_report(sweep_dir: str | Path, weights: dict[str, float] | None = None)
         rep.table(syn.set_index("sector"), digits=3)
         rep.figure(figures.synergy_bars(syn, fig_dir), "Synergy per sector with 95% CI.")
 
+    compound = ("compound_storm", ("most_likely_enemy", "winter_storm"))
+    if {compound[0], *compound[1]} <= scenarios:
+        base_arm = done[done.mitigation == done.mitigation.iloc[0]]
+        excess = synergy(base_arm[base_arm.scenario.isin([compound[0], *compound[1]])], *compound)
+        rep.heading("Compound hazard: the storm during the campaign")
+        rep.text(
+            "Excess = loss of the campaign with the winter storm minus the losses of the "
+            "campaign alone and the storm alone, paired by replicate; 95% bootstrap CI."
+        )
+        rep.table(excess.set_index("sector"), digits=3)
+
     rep.heading("Configs compared")
     rep.table(configs_compared(sweep_dir, jobs))
     rep.heading("Provenance")

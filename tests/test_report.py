@@ -107,3 +107,24 @@ def test_a_synergy_sweep_reports_its_synergy(tmp_path):
     md = (tmp_path / "report.md").read_text()
     assert "## Synergy of the hybrid campaign" in md and "figures/synergy.png" in md
     assert matplotlib.image.imread(tmp_path / "figures" / "synergy.png").shape[0] > 200
+
+
+def test_a_compound_sweep_reports_the_excess(tmp_path):
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "experiments.run",
+            "-m",
+            "+experiment=compound",
+            "size=smoke",
+            f"hydra.sweep.dir={tmp_path}",
+            "hydra/launcher=joblib",
+            "hydra.launcher.n_jobs=2",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    build_report(tmp_path)
+    assert "## Compound hazard" in (tmp_path / "report.md").read_text()
