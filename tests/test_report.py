@@ -17,23 +17,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     sweep_dir = tmp_path_factory.mktemp("comparison")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.run",
-            "-m",
-            "+experiment=mitigation_comparison",
-            "size=smoke",
-            "replicates=3",
-            f"hydra.sweep.dir={sweep_dir}",
-            "hydra/launcher=joblib",
-            "hydra.launcher.n_jobs=2",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    smoke_sweep(sweep_dir, "mitigation_comparison", "replicates=3")
     return sweep_dir, build_report(sweep_dir)
 
 
@@ -86,16 +70,18 @@ def test_the_report_command_line(report):
     assert bad.returncode == 2 and "unknown sector" in bad.stderr
 
 
-def test_a_synergy_sweep_reports_its_synergy(tmp_path):
+def smoke_sweep(sweep_dir, preset: str, *overrides: str) -> None:
+    """Run a preset at smoke size on two workers into ``sweep_dir``."""
     subprocess.run(
         [
             sys.executable,
             "-m",
             "experiments.run",
             "-m",
-            "+experiment=synergy",
+            f"+experiment={preset}",
             "size=smoke",
-            f"hydra.sweep.dir={tmp_path}",
+            *overrides,
+            f"hydra.sweep.dir={sweep_dir}",
             "hydra/launcher=joblib",
             "hydra.launcher.n_jobs=2",
         ],
@@ -103,6 +89,10 @@ def test_a_synergy_sweep_reports_its_synergy(tmp_path):
         capture_output=True,
         timeout=600,
     )
+
+
+def test_a_synergy_sweep_reports_its_synergy(tmp_path):
+    smoke_sweep(tmp_path, "synergy")
     build_report(tmp_path)
     md = (tmp_path / "report.md").read_text()
     assert "## Synergy of the hybrid campaign" in md and "figures/synergy.png" in md
@@ -110,21 +100,6 @@ def test_a_synergy_sweep_reports_its_synergy(tmp_path):
 
 
 def test_a_compound_sweep_reports_the_excess(tmp_path):
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.run",
-            "-m",
-            "+experiment=compound",
-            "size=smoke",
-            f"hydra.sweep.dir={tmp_path}",
-            "hydra/launcher=joblib",
-            "hydra.launcher.n_jobs=2",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    smoke_sweep(tmp_path, "compound")
     build_report(tmp_path)
     assert "## Compound hazard" in (tmp_path / "report.md").read_text()
