@@ -425,6 +425,10 @@ class HazardConfig:
     damage: dict[str, float] = field(default_factory=dict)
     #: Per sector, extra demand in the regions while the hazard lasts (a share of normal).
     demand: dict[str, float] = field(default_factory=dict)
+    #: Share of the regions' residents whose homes become uninhabitable: displaced at once.
+    displaced_share: float = 0.0
+    #: Hours after the hazard before they can go home.
+    return_after_hours: float = 0.0
 
 
 @dataclass

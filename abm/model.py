@@ -555,6 +555,14 @@ class HybridThreatModel(mesa.Model):
                 p[~self._region_mask(hazard.regions)[w.asset_region]] = 0.0
                 self.log_event("hazard", -1, hazard.name)
                 self.damage_assets(np.flatnonzero(u < p), hazard.name)
+                if hazard.displaced_share > 0:
+                    left = self.people.evacuate(
+                        self._region_mask(hazard.regions),
+                        hazard.displaced_share,
+                        self.hour + hazard.return_after_hours,
+                        w.regions.population,
+                    )
+                    self.log_event("hazard", -1, f"{hazard.name}: {left:.0f} people displaced")
         for drone in self._drones:
             if self._step_of(drone.at_hour) == now:
                 w = self.world

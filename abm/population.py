@@ -83,6 +83,7 @@ class GroupState:
     hardship: np.ndarray  # (G,) recent unmet-need fraction
     unmet: np.ndarray  # (G, S) unmet need accumulated, person-hours
     peak_displaced: np.ndarray  # (G,)
+    return_after: np.ndarray  # (G,) hour before which displaced members cannot go home
 
     @classmethod
     def initial(cls, groups: Groups, n_regions: int) -> GroupState:
@@ -94,6 +95,7 @@ class GroupState:
             hardship=np.zeros(groups.n),
             unmet=np.zeros((groups.n, len(SECTORS))),
             peak_displaced=np.zeros(groups.n),
+            return_after=np.zeros(groups.n),
         )
 
 
@@ -175,6 +177,7 @@ def displace(
     fear_leave_rate: float,
     return_rate: float,
     dt: float,
+    hour: float = 0.0,
 ) -> None:
     """Move people out of regions where needs go unmet or fear spreads, and back again.
 
@@ -201,7 +204,7 @@ def displace(
         leavers = np.where(total[:, 0] > 0, leavers, 0.0)
         state.home -= leavers
         state.displaced += leavers[:, None] * dest
-    calm = state.hardship < hardship_threshold / 2
+    calm = (state.hardship < hardship_threshold / 2) & (hour >= state.return_after)
     if state.displaced.any():
         back = state.displaced * (-np.expm1(-return_rate * dt) * calm)[:, None]
         state.displaced -= back
@@ -333,6 +336,27 @@ class PopulationLayer:
         self.acting[index, target] += moved
         self._at_rest = False
 
+    def evacuate(
+        self, regions: np.ndarray, share: float, until: float, destination_weight: np.ndarray
+    ) -> float:
+        """Displace ``share`` of the residents of ``regions`` at once (homes made uninhabitable)
+        to the other regions, weighted by ``destination_weight``; they cannot return before
+        ``until``. Returns how many people left."""
+        g, st = self.groups, self.state
+        hit = regions[g.region]
+        leavers = np.where(hit, st.home * share, 0.0)
+        if not leavers.any():
+            return 0.0
+        dest = np.broadcast_to(destination_weight, st.displaced.shape).copy()
+        dest[:, regions] = 0.0  # not into the hit regions
+        dest /= dest.sum(axis=1, keepdims=True)
+        st.home -= leavers
+        st.displaced += leavers[:, None] * dest
+        st.return_after = np.where(hit, np.maximum(st.return_after, until), st.return_after)
+        np.maximum(st.peak_displaced, st.displaced.sum(axis=1), out=st.peak_displaced)
+        self._at_rest = False
+        return float(leavers.sum())
+
     def add_prebunking(
         self,
         target: np.ndarray,
@@ -398,6 +422,7 @@ class PopulationLayer:
             b.fear_leave_rate,
             b.return_rate,
             dt,
+            hour,
         )
         regional = self.regional(by_behaviour)
         self.demand = demand(

@@ -420,6 +420,8 @@ def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
         _keys(f"{key}.damage", hazard.damage, cfg.world.asset_types)
         for asset_type, p in hazard.damage.items():
             _probability(f"{key}.damage.{asset_type}", p)
+        _probability(f"{key}.displaced_share", hazard.displaced_share)
+        _non_negative(f"{key}.return_after_hours", hazard.return_after_hours)
         _keys(f"{key}.demand", hazard.demand, SECTORS)
         for sector, share in hazard.demand.items():
             _non_negative(f"{key}.demand.{sector}", share)
