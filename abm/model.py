@@ -259,9 +259,13 @@ class HybridThreatModel(mesa.Model):
             for name in ("population", "displaced_in", "trust", "belief")
         }
 
-        self.sector_agents = [SectorAgent(self, i) for i in range(len(SECTORS))]
-        self.operators = [InfrastructureOperator(self, i) for i in range(self.world.operators.n)]
-        self.groups = [PopulationGroup(self, i) for i in range(self.people.groups.n)]
+        # Agents register with Mesa (model.agents_by_type); their numbers live in the arrays.
+        for i in range(len(SECTORS)):
+            SectorAgent(self, i)
+        for i in range(self.world.operators.n):
+            InfrastructureOperator(self, i)
+        for i in range(self.people.groups.n):
+            PopulationGroup(self, i)
         self.cells = (
             [AdversaryCell(self, name, c, dims) for name, c in cfg.adversary.cells.items()]
             if dims

@@ -215,6 +215,7 @@ def displace(
 def demand(
     state: GroupState,
     groups: Groups,
+    present: np.ndarray,
     baseline_population: np.ndarray,
     resident_short: np.ndarray,
     panic: np.ndarray,
@@ -230,10 +231,10 @@ def demand(
     population_flows demand, scaled by the normal reception occupancy.
 
     Args:
+        present: People present per region.
         resident_short: Per group and sector, the residents' unmet share of need.
         panic, bank_run: Per region, population-weighted belief in such narratives.
     """
-    present = present_population(state, groups, n_regions)
     scale = present / baseline_population
     out = np.repeat(scale[:, None], len(SECTORS), axis=1)
     out[:, FOOD_WATER] *= 1.0 + cfg.behaviour.panic_buying_gain * panic
@@ -290,6 +291,7 @@ class PopulationLayer:
         self.peak_belief = 0.0
         self._belief = self.reach().sum(axis=0)
         self._at_rest = True
+        self._present_share = regions.population / regions.population.sum()
         self.hour = 0.0
         #: Multiplier of the stifling rate (strategic communication raises it).
         self.stifling_multiplier = 1.0
@@ -312,9 +314,8 @@ class PopulationLayer:
         return (per_group * w) @ self.membership.T / np.where(den > 0, den, 1.0)
 
     def present_share(self) -> np.ndarray:
-        """Share of the national population present in each region."""
-        present = present_population(self.state, self.groups, self.regions.n)
-        return present / present.sum()
+        """Share of the national population present in each region (as of the last step)."""
+        return self._present_share
 
     # ------------------------------------------------------------------ events
     def seed(self, index: int) -> None:
@@ -425,9 +426,12 @@ class PopulationLayer:
             hour,
         )
         regional = self.regional(by_behaviour)
+        present = present_population(st, g, self.regions.n)
+        self._present_share = present / present.sum()
         self.demand = demand(
             st,
             g,
+            present,
             self.regions.population,
             resident_short,
             regional[BEHAVIOURS.index("panic_buying")],

@@ -7,7 +7,8 @@ runs before a replicate is built, so bad input never leaves partial results behi
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -56,11 +57,26 @@ def _one_of(key: str, value: str | None, allowed: Iterable[str]) -> None:
         raise ConfigError(key, f"{value!r} is not one of: {_choices(allowed)}")
 
 
-def _keys(key: str, mapping: Mapping[str, object], allowed: Iterable[str]) -> None:
+def _keys(
+    key: str,
+    mapping: Mapping[str, Any],
+    allowed: Iterable[str],
+    check: Callable[[str, Any], None] | None = None,
+) -> None:
+    """Names must be among ``allowed``; each value passes ``check`` if given."""
     allowed = tuple(allowed)
-    for name in mapping:
+    for name, value in mapping.items():
         if name not in allowed:
             raise ConfigError(f"{key}.{name}", f"unknown name; allowed: {_choices(allowed)}")
+        if check is not None:
+            check(f"{key}.{name}", value)
+
+
+def _span(key: str, start: float, end: float) -> None:
+    """A time span: starts at or after hour 0 and ends after it starts."""
+    _non_negative(f"{key}.start_hour", start)
+    if not end > start:
+        raise ConfigError(f"{key}.end_hour", f"later than start_hour ({start:g}), got {end!r}")
 
 
 def _per_sector(key: str, mapping: Mapping[str, float]) -> None:
@@ -117,9 +133,7 @@ def validate_world(world: WorldConfig) -> tuple[str, ...]:
         _one_of(f"{key}.sector", op.sector, SECTORS)
         _one_of(f"{key}.area", op.area, AREA_KINDS)
         _count(f"{key}.count", op.count)
-        _keys(f"{key}.count_by_area", op.count_by_area, areas[op.area])
-        for area, n in op.count_by_area.items():
-            _count(f"{key}.count_by_area.{area}", n)
+        _keys(f"{key}.count_by_area", op.count_by_area, areas[op.area], _count)
         _count(f"{key}.crews", op.crews)
         _non_negative(f"{key}.response_hours", op.response_hours)
         _probability(f"{key}.cyber_maturity", op.cyber_maturity)
@@ -214,9 +228,7 @@ def validate_population(pop: PopulationConfig) -> None:
             _probability(f"{key}.{attr}", getattr(c, attr))
         _non_negative(f"{key}.health_dependency", c.health_dependency)
         _non_negative(f"{key}.mobility", c.mobility)
-        _keys(f"{key}.stock_hours", c.stock_hours, SECTORS)
-        for sector, hours in c.stock_hours.items():
-            _non_negative(f"{key}.stock_hours.{sector}", hours)
+        _keys(f"{key}.stock_hours", c.stock_hours, SECTORS, _non_negative)
     total = sum(c.share for c in pop.cohorts.values())
     if abs(total - 1.0) > SHARE_TOLERANCE:
         raise ConfigError("population.cohorts", f"shares that sum to 1, got {total:g}")
@@ -260,15 +272,10 @@ def validate_adversary(adv: AdversaryConfig, regions: tuple[str, ...]) -> None:
         _one_of(f"{key}.strategy", cell.strategy, STRATEGIES)
         _non_negative(f"{key}.actions_per_day", cell.actions_per_day)
         for attr in ("capabilities", "detection"):
-            mapping = getattr(cell, attr)
-            _keys(f"{key}.{attr}", mapping, ACTIONS)
-            for action, p in mapping.items():
-                _probability(f"{key}.{attr}.{action}", p)
+            _keys(f"{key}.{attr}", getattr(cell, attr), ACTIONS, _probability)
         for j, region in enumerate(cell.regions):
             _one_of(f"{key}.regions[{j}]", region, regions)
-    _keys("adversary.action_costs", adv.action_costs, ACTIONS)
-    for action, cost in adv.action_costs.items():
-        _positive(f"adversary.action_costs.{action}", cost)
+    _keys("adversary.action_costs", adv.action_costs, ACTIONS, _positive)
     c = adv.cyber
     _positive("adversary.cyber.dwell_median_hours", c.dwell_median_hours)
     _non_negative("adversary.cyber.dwell_sigma", c.dwell_sigma)
@@ -278,9 +285,7 @@ def validate_adversary(adv: AdversaryConfig, regions: tuple[str, ...]) -> None:
         _one_of(f"adversary.cyber.ransomware_sectors[{j}]", sector, SECTORS)
     _positive("adversary.cyber.ransomware_dwell_multiplier", c.ransomware_dwell_multiplier)
     d = adv.disinformation
-    _keys("adversary.disinformation.behaviours", d.behaviours, BEHAVIOURS)
-    for b, weight in d.behaviours.items():
-        _non_negative(f"adversary.disinformation.behaviours.{b}", weight)
+    _keys("adversary.disinformation.behaviours", d.behaviours, BEHAVIOURS, _non_negative)
     if d.behaviours and sum(d.behaviours.values()) <= 0:
         raise ConfigError("adversary.disinformation.behaviours", "at least one positive weight")
     _non_negative("adversary.disinformation.virality", d.virality)
@@ -352,9 +357,8 @@ def validate_transit(cfg: RunConfig, regions: tuple[str, ...]) -> None:
     _probability("transit.heavy_share", t.heavy_share)
     if not t.ports:
         raise ConfigError("transit.ports", "at least one landing region")
-    _keys("transit.ports", t.ports, regions)
-    for port, share in t.ports.items():
-        _probability(f"transit.ports.{port}", share)
+    _keys("transit.ports", t.ports, regions, _probability)
+    for port in t.ports:
         route = t.routes.get(port)
         if not route:
             raise ConfigError(f"transit.routes.{port}", "a non-empty list of regions")
@@ -408,23 +412,17 @@ def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
         key = f"scenario.adversary_phases[{j}]"
         _non_negative(f"{key}.start_hour", phase.start_hour)
         _non_negative(f"{key}.intensity", phase.intensity)
-        _keys(f"{key}.weights", phase.weights, ACTIONS)
-        for action, weight in phase.weights.items():
-            _non_negative(f"{key}.weights.{action}", weight)
+        _keys(f"{key}.weights", phase.weights, ACTIONS, _non_negative)
     for j, hazard in enumerate(sc.hazards):
         key = f"scenario.hazards[{j}]"
         _non_negative(f"{key}.at_hour", hazard.at_hour)
         _positive(f"{key}.duration_hours", hazard.duration_hours)
         for k, region in enumerate(hazard.regions):
             _one_of(f"{key}.regions[{k}]", region, regions)
-        _keys(f"{key}.damage", hazard.damage, cfg.world.asset_types)
-        for asset_type, p in hazard.damage.items():
-            _probability(f"{key}.damage.{asset_type}", p)
+        _keys(f"{key}.damage", hazard.damage, cfg.world.asset_types, _probability)
         _probability(f"{key}.displaced_share", hazard.displaced_share)
         _non_negative(f"{key}.return_after_hours", hazard.return_after_hours)
-        _keys(f"{key}.demand", hazard.demand, SECTORS)
-        for sector, share in hazard.demand.items():
-            _non_negative(f"{key}.demand.{sector}", share)
+        _keys(f"{key}.demand", hazard.demand, SECTORS, _non_negative)
     for j, drone in enumerate(sc.drone_incursions):
         key = f"scenario.drone_incursions[{j}]"
         _non_negative(f"{key}.at_hour", drone.at_hour)
@@ -433,9 +431,7 @@ def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
         _one_of(f"{key}.asset_type", drone.asset_type, cfg.world.asset_types)
     for j, push in enumerate(sc.migration_pushes):
         key = f"scenario.migration_pushes[{j}]"
-        _non_negative(f"{key}.start_hour", push.start_hour)
-        if not push.end_hour > push.start_hour:
-            raise ConfigError(f"{key}.end_hour", "later than start_hour")
+        _span(key, push.start_hour, push.end_hour)
         _one_of(f"{key}.region", push.region, regions)
         _non_negative(f"{key}.persons", push.persons)
     for j, t in enumerate(cfg.scenario.adversary_target_types):
@@ -444,9 +440,7 @@ def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
         _one_of(f"scenario.adversary_dimensions[{j}]", dim, ACTIONS)
     for j, win in enumerate(cfg.scenario.adversary_windows):
         key = f"scenario.adversary_windows[{j}]"
-        _non_negative(f"{key}.start_hour", win.start_hour)
-        if not win.end_hour > win.start_hour:
-            raise ConfigError(f"{key}.end_hour", "later than start_hour")
+        _span(key, win.start_hour, win.end_hour)
     names = set()
     for i, n in enumerate(cfg.scenario.narratives):
         key = f"scenario.narratives[{i}]"

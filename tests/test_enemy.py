@@ -135,3 +135,12 @@ def test_drones_close_airports_for_hours_without_damage():
     assert closed.any() and not model.assets.damaged[airports].any()
     assert closed[-1].sum() == 0  # reopened
     assert any(k == "drone_closure" for _, k, _, _ in model.events)
+
+
+def test_every_logged_event_kind_is_documented():
+    from abm.model import EVENT_KINDS
+
+    cfg = load_config("compound_storm", horizon_days=14, overrides=["mitigation=combined"])
+    kinds = {kind for _, kind, _, _ in run(cfg).events}
+    assert kinds <= set(EVENT_KINDS), kinds - set(EVENT_KINDS)
+    assert {"attack", "hazard", "phase", "drone_closure", "measures_activated"} <= kinds
