@@ -96,8 +96,10 @@ class WorldConfig:
     resources: dict[str, ResourceConfig] = field(default_factory=dict)
     operators: dict[str, OperatorConfig] = field(default_factory=dict)
     asset_types: dict[str, AssetTypeConfig] = field(default_factory=dict)
-    #: Per sector: the share of its capacity delivered by each asset type (sums to 1).
-    service_shares: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Per sector: the share of its capacity delivered by each asset type (sums to 1). The
+    #: shares are typed Any because OmegaConf 2.3 cannot merge a world that extends another
+    #: (world/belgium_municipalities) into a typed dict of dicts; validation checks them.
+    service_shares: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass

@@ -495,17 +495,18 @@ class HybridThreatModel(mesa.Model):
                     * (self.hour - push.start_hour + self.dt)
                     / (push.end_hour - push.start_hour)
                 )
-                r = w.regions.keys.index(push.region)
+                # Arrivals spread over the place's regions like its reception places.
+                r = w.regions.mask(push.region)
                 extra[r, SECTOR_INDEX["population_flows"]] += (
-                    min(arrived, push.persons) / (reception[r])
+                    min(arrived, push.persons) / reception[r].sum()
                 )
         self.scenario_demand = extra
 
     def _region_mask(self, regions: list[str]) -> np.ndarray:
-        keys = self.world.regions.keys
+        """Regions that a list of place names designates; an empty list means everywhere."""
         if not regions:
-            return np.ones(len(keys), dtype=bool)
-        return np.isin(np.arange(len(keys)), [keys.index(r) for r in regions])
+            return np.ones(self.world.regions.n, dtype=bool)
+        return self.world.regions.mask(regions)
 
     def sabotage_protection(self) -> np.ndarray:
         """Protection against sabotage: guarded assets get at least the guards' protection."""
@@ -523,7 +524,7 @@ class HybridThreatModel(mesa.Model):
             people = self.people
             regions = self.recorded_regions
             regions["population"][row] = self.population_share * people.groups.size.sum()
-            regions["displaced_in"][row] = people.state.displaced.sum(axis=0)
+            regions["displaced_in"][row] = people.arrivals()
             regions["trust"][row] = people.regional(people.state.trust)
             reach = people.regional(people.reach())
             regions["belief"][row] = reach.max(axis=0) if len(reach) else 0.0
@@ -572,7 +573,7 @@ class HybridThreatModel(mesa.Model):
                 w = self.world
                 sites = np.flatnonzero(
                     (w.asset_type == w.type_names.index(drone.asset_type))
-                    & (w.asset_region == w.regions.keys.index(drone.region))
+                    & w.regions.mask(drone.region)[w.asset_region]
                 )
                 c = self.assets.compromised_until
                 c[sites] = np.maximum(c[sites], self.hour + drone.hours)
@@ -590,8 +591,7 @@ class HybridThreatModel(mesa.Model):
 
     def _shock_targets(self, shock: Any, number: int, gen: np.random.Generator) -> np.ndarray:
         w = self.world
-        region = w.regions.keys.index(shock.region)
-        in_region = w.asset_region == region
+        in_region = w.regions.mask(shock.region)[w.asset_region]
         if shock.kind == "grid_loss":
             power = w.resource_names.index("power")
             providers = np.unique(w.edge_supplier[w.need_resource[w.edge_need] == power])

@@ -39,31 +39,55 @@ def never_reached_fraction(ratio: float = 1.0) -> float:
     return brentq(lambda t: t - math.exp(-c * (1.0 - t)), 1e-300, 1.0 - 1e-12 / c)
 
 
+class RegionSums:
+    """Sums over groups per region, for arrays whose last axis is the groups.
+
+    Groups come in region order (see :func:`abm.population.build_groups`), so one ``reduceat``
+    over contiguous runs does it in O(groups); other orders fall back to a scatter-add.
+    """
+
+    def __init__(self, region: np.ndarray, n_regions: int) -> None:
+        self.region = region
+        self.n = n_regions
+        self.starts = np.flatnonzero(np.r_[True, region[1:] != region[:-1]])
+        self.contiguous = len(self.starts) == n_regions and bool(
+            np.all(region[self.starts] == np.arange(n_regions))
+        )
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Per region sums of ``x``: shape ``(..., n_regions)``."""
+        if self.contiguous:
+            return np.add.reduceat(x, self.starts, axis=-1)
+        out = np.zeros((*x.shape[:-1], self.n))
+        np.add.at(out, (..., self.region), x)
+        return out
+
+
 class Mixing:
     """Who meets whom: a share ``within`` of contacts in the own region, the rest nationally.
 
-    Built once per step from the groups' populations, so each evaluation is three small matrix
-    products over (regions x groups) arrays: O(groups), never a dense groups x groups matrix.
+    Built once per step from the groups' populations, so each evaluation is a sum per region
+    and a national sum: O(groups), never a groups x groups (or regions x groups) matrix.
 
     Args:
         weight: Per group, its population (the mixing weights).
-        membership: ``(R, G)`` 0/1 matrix, 1 where group ``g`` lives in region ``r``.
+        region: Per group, the index of its region.
         within: Share of contacts within the region.
     """
 
-    def __init__(self, weight: np.ndarray, membership: np.ndarray, within: float) -> None:
-        reg_weight = membership @ weight
-        #: (G, R): group g's share of region r's population, times ``within``.
-        self.to_region = (
-            within * (weight[:, None] * membership.T) / np.where(reg_weight > 0, reg_weight, 1.0)
-        )
-        self.membership = membership
-        #: (G, 1): group g's share of the national population, times ``1 - within``.
-        self.to_nation = ((1.0 - within) * weight / weight.sum())[:, None]
+    def __init__(self, weight: np.ndarray, region: np.ndarray, within: float) -> None:
+        self.region = region
+        self.sums = RegionSums(region, int(region.max()) + 1 if len(region) else 0)
+        reg_weight = np.bincount(region, weights=weight, minlength=self.sums.n)
+        #: (G,): group g's share of its region's population, times ``within``.
+        self.to_region = within * weight / np.where(reg_weight > 0, reg_weight, 1.0)[region]
+        #: (G,): group g's share of the national population, times ``1 - within``.
+        self.to_nation = (1.0 - within) * weight / weight.sum()
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """What each group meets of ``x`` (per narrative and group, shape ``(N, G)``)."""
-        return (x @ self.to_region) @ self.membership + x @ self.to_nation
+        regional = self.sums(x * self.to_region)
+        return regional[:, self.region] + (x @ self.to_nation)[:, None]
 
 
 def spread(
@@ -72,7 +96,7 @@ def spread(
     spread_rate: np.ndarray,
     stifle_rate: np.ndarray,
     weight: np.ndarray,
-    membership: np.ndarray,
+    region: np.ndarray,
     within: float,
     dt: float,
     max_substep_rate: float = 0.2,
@@ -83,7 +107,7 @@ def spread(
         ignorant, spreader: Fractions per narrative and group, shape ``(N, G)``.
         spread_rate: lambda per narrative and group (per hour), broadcastable to ``(N, G)``.
         stifle_rate: alpha per group (per hour), broadcastable to ``(N, G)``.
-        weight, membership, within: The mixing (see :class:`Mixing`).
+        weight, region, within: The mixing (see :class:`Mixing`).
         dt: Step length in hours.
         max_substep_rate: Largest rate x sub-step.
 
@@ -93,7 +117,7 @@ def spread(
     bound = float(np.max(spread_rate, initial=0.0) + np.max(stifle_rate, initial=0.0))
     n_sub = max(1, math.ceil(bound * dt / max_substep_rate))
     h = dt / n_sub
-    meet = Mixing(weight, membership, within)
+    meet = Mixing(weight, region, within)
     n = ignorant.shape[0]
 
     def rates(i: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -2,9 +2,9 @@
 
 One group per region and cohort (``G = regions x cohorts``), each a row of these arrays; the
 ``PopulationGroup`` agents are views onto them. Every rule here is a vector operation over all
-groups. Members of a group are either at home or displaced to another region
-(``displaced[g, r]``); a person is always in exactly one place, so the population is conserved
-to rounding whatever the flows.
+groups. Members of a group are either at home or displaced (``displaced[g, a]``, by the
+destination *area*, the province they went to; see :class:`Whereabouts`); a person is always in
+exactly one place, so the population is conserved to rounding whatever the flows.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from abm.config import NarrativeSeedConfig, PopulationConfig
-from abm.narratives import spread
+from abm.narratives import RegionSums, spread
 from abm.sectors import SECTOR_INDEX, SECTORS
 from abm.world import Regions
 
@@ -39,10 +39,21 @@ class Groups:
     health_dependency: np.ndarray
     mobility: np.ndarray
     need_weight: np.ndarray  # (S,) residents' need per sector
+    #: (R,) destination area (province) of each region, and (G,) of each group's region.
+    region_area: np.ndarray
+    area: np.ndarray
 
     @property
     def n(self) -> int:
         return len(self.region)
+
+    #: Sums over groups per region, and over regions per area.
+    region_sums: RegionSums
+    area_sums: RegionSums
+
+    @property
+    def n_areas(self) -> int:
+        return int(self.region_area.max()) + 1
 
 
 def build_groups(cfg: PopulationConfig, regions: Regions) -> Groups:
@@ -57,6 +68,9 @@ def build_groups(cfg: PopulationConfig, regions: Regions) -> Groups:
     def per_group(attr: str) -> np.ndarray:
         return np.array([getattr(c, attr) for c in cohorts], dtype=float)[cohort]
 
+    area_index = {p: i for i, p in enumerate(regions.provinces)}
+    region_area = np.array([area_index[p] for p in regions.province], dtype=np.int64)
+
     return Groups(
         cohort_names=names,
         region=region,
@@ -69,6 +83,10 @@ def build_groups(cfg: PopulationConfig, regions: Regions) -> Groups:
         health_dependency=per_group("health_dependency"),
         mobility=per_group("mobility"),
         need_weight=np.array([cfg.need_weights[s] for s in SECTORS], dtype=float),
+        region_area=region_area,
+        area=region_area[region],
+        region_sums=RegionSums(region, regions.n),
+        area_sums=RegionSums(region_area, int(region_area.max()) + 1),
     )
 
 
@@ -77,7 +95,7 @@ class GroupState:
     """What changes about the groups during a run."""
 
     home: np.ndarray  # (G,) members at home
-    displaced: np.ndarray  # (G, R) members displaced, by the region they are in
+    displaced: np.ndarray  # (G, A) members displaced, by the area (province) they are in
     stocks: np.ndarray  # (G, S) hours of autonomy left
     trust: np.ndarray  # (G,)
     hardship: np.ndarray  # (G,) recent unmet-need fraction
@@ -86,10 +104,10 @@ class GroupState:
     return_after: np.ndarray  # (G,) hour before which displaced members cannot go home
 
     @classmethod
-    def initial(cls, groups: Groups, n_regions: int) -> GroupState:
+    def initial(cls, groups: Groups) -> GroupState:
         return cls(
             home=groups.size.copy(),
-            displaced=np.zeros((groups.n, n_regions)),
+            displaced=np.zeros((groups.n, groups.n_areas)),
             stocks=groups.stock_capacity.copy(),
             trust=groups.trust0.copy(),
             hardship=np.zeros(groups.n),
@@ -99,11 +117,81 @@ class GroupState:
         )
 
 
-def present_population(state: GroupState, groups: Groups, n_regions: int) -> np.ndarray:
-    """People present in each region: residents at home plus displaced arrivals."""
-    return np.bincount(groups.region, weights=state.home, minlength=n_regions) + (
-        state.displaced.sum(axis=0)
-    )
+class Whereabouts:
+    """Where displaced people are this step, inside the area (province) they went to.
+
+    Displacement is held per destination area, ``(G, A)``, not per region, so that it costs
+    O(groups x provinces) at any resolution. Within an area, displaced people are spread over
+    its regions in proportion to ``weight`` (population times service, this step), except that
+    nobody is displaced into their own region. At province resolution every area is a single
+    region, and this is exact bookkeeping of the region each person went to.
+
+    Args:
+        weight: Per region, its attractiveness now (> 0 where people may be).
+        groups: The groups (their regions and areas).
+    """
+
+    def __init__(self, weight: np.ndarray, groups: Groups) -> None:
+        self.groups = groups
+        ra = groups.region_area
+        self.weight = weight
+        #: Every area one region (province resolution): the bookkeeping is by region.
+        self.by_region = groups.n_areas == len(ra)
+        if self.by_region:
+            return
+        self.area_weight = np.bincount(ra, weights=weight, minlength=groups.n_areas)
+        #: Per region, its share of its area's weight (exactly 1 in a one-region area).
+        self.share = weight / self.area_weight[ra]
+        #: Per group, its area's weight without its own region: where its members can be
+        #: when displaced inside their own area (0 in a one-region area).
+        self.own_rest = self.area_weight[groups.area] - weight[groups.region]
+        self.own_ok = self.own_rest > 1e-12 * self.area_weight[groups.area]
+
+    def _own(self, displaced: np.ndarray) -> np.ndarray:
+        """Per group, members displaced inside their own area."""
+        return displaced[np.arange(self.groups.n), self.groups.area] * self.own_ok
+
+    def arrivals(self, displaced: np.ndarray) -> np.ndarray:
+        """Displaced people present in each region."""
+        if self.by_region:
+            return displaced.sum(axis=0)
+        g, ra = self.groups, self.groups.region_area
+        own = self._own(displaced)
+        outsiders = displaced.sum(axis=0) - np.bincount(g.area, own, minlength=g.n_areas)
+        ratio = np.divide(own, self.own_rest, out=np.zeros(g.n), where=self.own_ok)
+        inside = np.bincount(g.area, ratio, minlength=g.n_areas)[ra] - np.bincount(
+            g.region, ratio, minlength=len(ra)
+        )
+        return outsiders[ra] * self.share + self.weight * inside
+
+    def shortfall(self, displaced: np.ndarray, shortfall: np.ndarray) -> np.ndarray:
+        """Per group and sector, the person-weighted shortfall its displaced members meet."""
+        if self.by_region:
+            return displaced @ shortfall
+        g = self.groups
+        mean = g.area_sums((self.share[:, None] * shortfall).T).T
+        away = displaced @ mean
+        own = self._own(displaced)
+        if own.any():
+            q = g.region
+            rest = self.area_weight[g.area][:, None] * mean[g.area] - (
+                self.weight[q][:, None] * shortfall[q]
+            )
+            own_mean = rest / np.where(self.own_ok, self.own_rest, 1.0)[:, None]
+            away += own[:, None] * (own_mean - mean[g.area])
+        return away
+
+    def destinations(self, weight: np.ndarray) -> np.ndarray:
+        """Per group, the share of its leavers going to each area, by ``weight`` per region
+        (its own region excluded); rows of groups with nowhere to go are 0."""
+        g = self.groups
+        dest = np.broadcast_to(
+            np.bincount(g.region_area, weights=weight, minlength=g.n_areas), (g.n, g.n_areas)
+        ).copy()
+        dest[np.arange(g.n), g.area] -= weight[g.region]
+        np.maximum(dest, 0.0, out=dest)
+        total = dest.sum(axis=1, keepdims=True)
+        return np.divide(dest, total, out=np.zeros_like(dest), where=total > 0)
 
 
 def meet_needs(
@@ -112,6 +200,7 @@ def meet_needs(
     shortfall: np.ndarray,
     dt: float,
     restock_per_hour: float,
+    where: Whereabouts | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw services: household stocks cover a shortfall first, then need goes unmet.
 
@@ -121,6 +210,7 @@ def meet_needs(
 
     Args:
         shortfall: ``1 - service`` per region and sector, shape ``(R, S)``.
+        where: Where the displaced are (needed once anybody is displaced).
 
     Returns:
         ``(unmet_fraction, resident_short)``: per group, the share of its members' needs
@@ -138,7 +228,9 @@ def meet_needs(
         np.minimum(groups.stock_capacity, state.stocks + restock_per_hour * dt),
         state.stocks,
     )
-    away = state.displaced @ shortfall  # (G, S) person-weighted shortfall where they are
+    away = (  # (G, S) person-weighted shortfall where they are
+        where.shortfall(state.displaced, shortfall) if state.displaced.any() else 0.0
+    )
     step_unmet = (state.home[:, None] * resident_short + away) * dt
     state.unmet += step_unmet
     need = groups.size * dt * np.maximum(groups.need_weight.sum(), 1.0)
@@ -178,6 +270,7 @@ def displace(
     return_rate: float,
     dt: float,
     hour: float = 0.0,
+    where: Whereabouts | None = None,
 ) -> None:
     """Move people out of regions where needs go unmet or fear spreads, and back again.
 
@@ -185,8 +278,9 @@ def displace(
     home is livable again, however hard their stay elsewhere.
 
     Leavers go to the other regions in proportion to ``destination_weight`` (their population
-    times their service); they return home once hardship there has fallen below half the
-    threshold. Flows are taken from one place and added to another, so people are conserved.
+    times their service), booked by area (see :class:`Whereabouts`); they return home once
+    hardship there has fallen below half the threshold. Flows are taken from one place and
+    added to another, so people are conserved.
 
     Args:
         fear: Per group, belief in fear narratives (0 to 1).
@@ -197,11 +291,9 @@ def displace(
     rate = groups.mobility * (leave_rate * pressure + fear_leave_rate * fear)
     leavers = state.home * -np.expm1(-rate * dt)
     if leavers.any():
-        dest = np.broadcast_to(destination_weight, state.displaced.shape).copy()
-        dest[np.arange(groups.n), groups.region] = 0.0  # nobody flees to their own region
-        total = dest.sum(axis=1, keepdims=True)
-        dest = np.where(total > 0, dest / np.where(total > 0, total, 1.0), 0.0)
-        leavers = np.where(total[:, 0] > 0, leavers, 0.0)
+        where = where or Whereabouts(destination_weight, groups)
+        dest = where.destinations(destination_weight)  # nobody flees to their own region
+        leavers = np.where(dest.any(axis=1), leavers, 0.0)
         state.home -= leavers
         state.displaced += leavers[:, None] * dest
     calm = (state.hardship < hardship_threshold / 2) & (hour >= state.return_after)
@@ -216,6 +308,7 @@ def demand(
     state: GroupState,
     groups: Groups,
     present: np.ndarray,
+    arrivals: np.ndarray,
     baseline_population: np.ndarray,
     resident_short: np.ndarray,
     panic: np.ndarray,
@@ -232,6 +325,7 @@ def demand(
 
     Args:
         present: People present per region.
+        arrivals: Displaced people present per region.
         resident_short: Per group and sector, the residents' unmet share of need.
         panic, bank_run: Per region, population-weighted belief in such narratives.
     """
@@ -245,8 +339,7 @@ def demand(
         baseline_population
     )
     reception = baseline_population / baseline_population.sum() * cfg.reception_baseline_persons
-    arrivals = state.displaced.sum(axis=0) * cfg.behaviour.reception_share
-    out[:, POPULATION_FLOWS] = 1.0 + arrivals / reception
+    out[:, POPULATION_FLOWS] = 1.0 + arrivals * cfg.behaviour.reception_share / reception
     return out
 
 
@@ -272,7 +365,7 @@ class PopulationLayer:
         self.dt = dt
         self.regions = regions
         self.groups = build_groups(cfg, regions)
-        self.state = GroupState.initial(self.groups, regions.n)
+        self.state = GroupState.initial(self.groups)
         self.narratives = narratives
         shape = (len(narratives), self.groups.n)
         self.ignorant = np.ones(shape)
@@ -283,15 +376,14 @@ class PopulationLayer:
         self.pushes = np.zeros((len(BEHAVIOURS), len(narratives)))
         self.pushes[behaviour, np.arange(len(narratives))] = 1.0
         self.virality = np.array([n.virality for n in narratives], dtype=float)
-        #: (regions, groups) membership, for regional sums as one matrix product.
-        self.membership = np.zeros((regions.n, self.groups.n))
-        self.membership[self.groups.region, np.arange(self.groups.n)] = 1.0
         self.demand = np.ones((regions.n, len(SECTORS)))
         self.min_trust = self.national_trust()
         self.peak_belief = 0.0
         self._belief = self.reach().sum(axis=0)
         self._at_rest = True
         self._present_share = regions.population / regions.population.sum()
+        #: Where the displaced are, as of the last step.
+        self.whereabouts = Whereabouts(regions.population, self.groups)
         self.hour = 0.0
         #: Multiplier of the stifling rate (strategic communication raises it).
         self.stifling_multiplier = 1.0
@@ -309,9 +401,13 @@ class PopulationLayer:
 
     def regional(self, per_group: np.ndarray) -> np.ndarray:
         """Population-weighted regional means of per-group values (last axis: groups)."""
-        w = self.state.home
-        den = self.membership @ w
-        return (per_group * w) @ self.membership.T / np.where(den > 0, den, 1.0)
+        w, region, n = self.state.home, self.groups.region, self.regions.n
+        den = np.bincount(region, weights=w, minlength=n)
+        return self.groups.region_sums(per_group * w) / np.where(den > 0, den, 1.0)
+
+    def arrivals(self) -> np.ndarray:
+        """Displaced people present in each region (as of the last step)."""
+        return self.whereabouts.arrivals(self.state.displaced)
 
     def present_share(self) -> np.ndarray:
         """Share of the national population present in each region (as of the last step)."""
@@ -324,7 +420,7 @@ class PopulationLayer:
         g = self.groups
         target = np.ones(g.n, dtype=bool)
         if n.regions:
-            target &= np.isin(g.region, [self.regions.keys.index(r) for r in n.regions])
+            target &= self.regions.mask(n.regions)[g.region]
         if n.cohorts:
             target &= np.isin(g.cohort, [g.cohort_names.index(c) for c in n.cohorts])
         self.seed_groups(index, target, n.seed_fraction)
@@ -348,9 +444,8 @@ class PopulationLayer:
         leavers = np.where(hit, st.home * share, 0.0)
         if not leavers.any():
             return 0.0
-        dest = np.broadcast_to(destination_weight, st.displaced.shape).copy()
-        dest[:, regions] = 0.0  # not into the hit regions
-        dest /= dest.sum(axis=1, keepdims=True)
+        # Not into the hit regions (their own among them).
+        dest = self.whereabouts.destinations(np.where(regions, 0.0, destination_weight))
         st.home -= leavers
         st.displaced += leavers[:, None] * dest
         st.return_after = np.where(hit, np.maximum(st.return_after, until), st.return_after)
@@ -388,7 +483,14 @@ class PopulationLayer:
             self._calm_step()
             return
         cfg, g, st, dt = self.cfg, self.groups, self.state, self.dt
-        unmet_fraction, resident_short = meet_needs(st, g, inoperability, dt, cfg.restock_per_hour)
+        service = 1.0 - inoperability.mean(axis=1)
+        attraction = self.regions.population * service
+        # Where the displaced are this step (somewhere in a region, however bad its service).
+        where = Whereabouts(np.maximum(attraction, 1e-9 * self.regions.population), g)
+        self.whereabouts = where
+        unmet_fraction, resident_short = meet_needs(
+            st, g, inoperability, dt, cfg.restock_per_hour, where
+        )
         unmet_fraction = np.minimum(unmet_fraction, 1.0)
         b = cfg.behaviour
         self.acting *= np.exp(-dt / b.behaviour_hours)
@@ -409,14 +511,13 @@ class PopulationLayer:
             dt,
         )
         by_behaviour = np.minimum(self.pushes @ self.acting, 1.0)
-        service = 1.0 - inoperability.mean(axis=1)
         home_unmet = resident_short.sum(axis=1) / max(g.need_weight.sum(), 1e-12)
         displace(
             st,
             g,
             home_unmet,
             by_behaviour[BEHAVIOURS.index("fear")],
-            self.regions.population * service,
+            attraction,
             b.hardship_hours,
             b.hardship_threshold,
             b.leave_rate,
@@ -424,14 +525,17 @@ class PopulationLayer:
             b.return_rate,
             dt,
             hour,
+            where,
         )
         regional = self.regional(by_behaviour)
-        present = present_population(st, g, self.regions.n)
+        arrivals = where.arrivals(st.displaced)
+        present = np.bincount(g.region, weights=st.home, minlength=self.regions.n) + arrivals
         self._present_share = present / present.sum()
         self.demand = demand(
             st,
             g,
             present,
+            arrivals,
             self.regions.population,
             resident_short,
             regional[BEHAVIOURS.index("panic_buying")],
@@ -486,7 +590,7 @@ class PopulationLayer:
             n.contact_rate * self.virality[:, None] * acceptance[None, :],
             n.stifling_rate * self.stifling_multiplier,
             self.state.home,
-            self.membership,
+            self.groups.region,
             n.within_region_share,
             self.dt,
             n.max_substep_rate,

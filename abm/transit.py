@@ -30,24 +30,31 @@ ENERGY, TELECOM, FOOD_WATER, HEALTH = (
 )
 
 
-def _corridor(world: World, region: int, families: tuple[tuple[str, ...], ...]) -> np.ndarray:
-    """Assets of the first family of types present in the region (designated corridor first)."""
+def _corridor(
+    world: World, regions: np.ndarray, families: tuple[tuple[str, ...], ...]
+) -> np.ndarray:
+    """Assets of the first family of types present in the regions (designated corridor first)."""
     for types in families:
         ids = [world.type_names.index(t) for t in types if t in world.type_names]
-        mask = np.isin(world.asset_type, ids) & (world.asset_region == region)
+        mask = np.isin(world.asset_type, ids) & np.isin(world.asset_region, regions)
         if mask.any():
             return np.flatnonzero(mask)
     return np.zeros(0, dtype=np.int64)
 
 
 class Transit:
-    """The serials of the allied transit, their positions and their delays."""
+    """The serials of the allied transit, their positions and their delays.
+
+    A serial's position is a *place*: a name of the config's routes, a region or a province.
+    In a world finer than the provinces, a leg through a province uses the province's corridor
+    sections and its population-weighted service, and the serials' support demand is spread
+    over the province's regions.
+    """
 
     def __init__(self, cfg: TransitConfig, world: World, horizon_hours: float) -> None:
         self.cfg = cfg
         self.world = world
         self.horizon = horizon_hours
-        keys = world.regions.keys
         n = cfg.brigades * cfg.serials_per_brigade if cfg.enabled else 0
         ports = list(cfg.ports)
         per_port = allocate(n, np.array([cfg.ports[p] for p in ports])) if n else []
@@ -57,7 +64,14 @@ class Transit:
                 port_of.append(port)
                 arrival.append(cfg.first_arrival_hour + k * cfg.arrival_interval_hours)
         self.n = len(port_of)
-        self.routes = [[keys.index(r) for r in cfg.routes[p]] for p in port_of]
+        names = list(dict.fromkeys(r for p in port_of for r in cfg.routes[p]))
+        regions = world.regions
+        #: Per place: its regions, and their population shares within the place.
+        self.place_regions = [regions.indices(name) for name in names]
+        self.place_share = [
+            regions.population[r] / regions.population[r].sum() for r in self.place_regions
+        ]
+        self.routes = [[names.index(r) for r in cfg.routes[p]] for p in port_of]
         self.arrival = np.array(arrival, dtype=float)
         nominal = [cfg.staging_hours + len(r) * cfg.rail_leg_hours for r in self.routes]
         self.planned = self.arrival + np.array(nominal, dtype=float)
@@ -69,11 +83,14 @@ class Transit:
         u = np.arange(self.n)
         #: Serials with tracked equipment: rail only (spread evenly over the landing order).
         self.heavy = np.floor((u + 1) * cfg.heavy_share) > np.floor(u * cfg.heavy_share)
-        self.region = np.array([r[0] for r in self.routes], dtype=int)
-        self.ports = {r: _corridor(world, r, (PORT_TYPES,)) for r in set(self.region.tolist())}
-        route_regions = {r for route in self.routes for r in route}
-        self.rail = {r: _corridor(world, r, RAIL_TYPES) for r in route_regions}
-        self.road = {r: _corridor(world, r, ROAD_TYPES) for r in route_regions}
+        self.place = np.array([r[0] for r in self.routes], dtype=int)
+        places = self.place_regions
+        self.ports = {
+            p: _corridor(world, places[p], (PORT_TYPES,)) for p in set(self.place.tolist())
+        }
+        on_routes = {p for route in self.routes for p in route}
+        self.rail = {p: _corridor(world, places[p], RAIL_TYPES) for p in on_routes}
+        self.road = {p: _corridor(world, places[p], ROAD_TYPES) for p in on_routes}
 
     def deploying(self, hour: float) -> bool:
         """From a day before the first landing until the last serial has crossed: the planned
@@ -110,7 +127,7 @@ class Transit:
         cfg = self.cfg
         for u in np.flatnonzero((self.phase != CROSSED) & (self.ready_at <= hour)):
             if self.phase[u] == WAITING:
-                port = self.ports.get(self.region[u], np.zeros(0, dtype=np.int64))
+                port = self.ports.get(self.place[u], np.zeros(0, dtype=np.int64))
                 if port.size == 0 or working[port].any():  # unloading needs a working port
                     self.phase[u] = STAGING
                     self.ready_at[u] = hour + cfg.staging_hours
@@ -121,42 +138,46 @@ class Transit:
                     self.phase[u] = CROSSED
                     self.crossed_at[u] = self.ready_at[u]
                     continue
-            region = self.routes[u][self.leg[u]]
-            self.region[u] = region
-            leg_hours = self._leg_hours(region, working, service, bool(self.heavy[u]))
+            place = self.routes[u][self.leg[u]]
+            self.place[u] = place
+            leg_hours = self._leg_hours(place, working, service, bool(self.heavy[u]))
             self.blocked[u] = leg_hours is None  # if so, try again next step
             if leg_hours is not None:
                 self.phase[u] = MOVING
                 self.ready_at[u] = hour + leg_hours
 
     def _leg_hours(
-        self, region: int, working: np.ndarray, service: np.ndarray, heavy: bool
+        self, place: int, working: np.ndarray, service: np.ndarray, heavy: bool
     ) -> float | None:
-        """Hours to cross ``region`` now (rail if it works, else road unless the serial is
+        """Hours to cross ``place`` now (rail if it works, else road unless the serial is
         heavy), or None if it cannot move now."""
         cfg = self.cfg
-        support = min(service[region, ENERGY], service[region, TELECOM])
+        local = self.place_share[place] @ service[self.place_regions[place]]
+        support = min(local[ENERGY], local[TELECOM])
         if support < cfg.min_support_service:
             return None
-        if (
-            self.rail[region].size and working[self.rail[region]].all()
-        ):  # a line: sections in series
+        if self.rail[place].size and working[self.rail[place]].all():  # sections in series
             return cfg.rail_leg_hours
         if heavy:
             return None
-        if self.road[region].size and working[self.road[region]].any():
+        if self.road[place].size and working[self.road[place]].any():
             return cfg.road_leg_hours
         return None
 
     def support_demand(self, population: np.ndarray) -> np.ndarray:
-        """Extra demand per region on food_water and health from serials present there."""
+        """Extra demand per region on food_water and health from serials present there.
+
+        Spread over a place's regions in proportion to their population, so every region of
+        the place sees the same relative load."""
         out = np.zeros((len(population), len(SECTOR_INDEX)))
         present = (self.phase == STAGING) | (self.phase == MOVING)
         if present.any():
-            persons = np.bincount(self.region[present], minlength=len(population)) * (
-                self.cfg.personnel_per_serial * self.cfg.support_persons_per_personnel
-            )
-            out[:, FOOD_WATER] = out[:, HEALTH] = persons / population
+            serials = np.bincount(self.place[present], minlength=len(self.place_regions))
+            per_serial = self.cfg.personnel_per_serial * self.cfg.support_persons_per_personnel
+            for p in np.flatnonzero(serials):
+                regions = self.place_regions[p]
+                load = serials[p] * per_serial / population[regions].sum()
+                out[regions, FOOD_WATER] = out[regions, HEALTH] = load
         return out
 
     def summary(self, end_hour: float) -> dict[str, float | int]:

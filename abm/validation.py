@@ -23,12 +23,15 @@ from agents.adversary import ACTIONS, STRATEGIES
 
 AREA_KINDS = ("belgium", "federated_region", "province")
 SHOCK_KINDS = ("damage", "grid_loss")
-RESOURCE_SCOPES = ("region", "national")
+RESOURCE_SCOPES = ("region", "province", "national")
 SHARE_TOLERANCE = 1e-6
 
 
-def _choices(allowed: Iterable[str]) -> str:
-    return ", ".join(sorted(allowed))
+def _choices(allowed: Iterable[str], limit: int = 40) -> str:
+    """The allowed names, sorted; a long list (municipalities) is cut after ``limit``."""
+    names = sorted(allowed)
+    more = f", ... ({len(names) - limit} more)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
 
 
 def _positive(key: str, value: float) -> None:
@@ -47,7 +50,7 @@ def _count(key: str, value: int) -> None:
 
 
 def _probability(key: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
         raise ConfigError(key, f"a probability in [0, 1], got {value!r}")
 
 
@@ -113,7 +116,7 @@ def validate(cfg: RunConfig) -> None:
 
 
 def validate_world(world: WorldConfig) -> tuple[str, ...]:
-    """Check the world config; return the region keys for the checks that need them."""
+    """Check the world config; return the place names (regions and provinces) configs may use."""
     regions = load_regions(world.regions_file)
     if len(set(regions.keys)) != regions.n:
         raise ConfigError("world.regions_file", "region keys must be unique")
@@ -122,7 +125,7 @@ def validate_world(world: WorldConfig) -> tuple[str, ...]:
     areas = {
         "belgium": ("belgium",),
         "federated_region": tuple(dict.fromkeys(regions.federated_region)),
-        "province": regions.keys,
+        "province": regions.provinces,
     }
     _non_negative("world.capacity_cv", world.capacity_cv)
     _non_negative("world.backup_recharge_per_hour", world.backup_recharge_per_hour)
@@ -151,7 +154,7 @@ def validate_world(world: WorldConfig) -> tuple[str, ...]:
         if t.provides is not None:
             _one_of(f"{key}.provides", t.provides, world.resources)
             provided.add(t.provides)
-        _keys(f"{key}.by_region", t.by_region, regions.keys)
+        _keys(f"{key}.by_region", t.by_region, regions.selectable)
         for region, n in t.by_region.items():
             if n < 0:
                 raise ConfigError(f"{key}.by_region.{region}", f"a count >= 0, got {n}")
@@ -184,7 +187,7 @@ def validate_world(world: WorldConfig) -> tuple[str, ...]:
         total = sum(shares.values())
         if abs(total - 1.0) > SHARE_TOLERANCE:
             raise ConfigError(key, f"shares that sum to 1, got {total:g}")
-    return regions.keys
+    return regions.selectable
 
 
 def validate_sectors(cfg: RunConfig) -> None:

@@ -13,6 +13,7 @@ need, at least one supplier works or its backup lasts (see :mod:`abm.cascade`).
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,16 +28,50 @@ DATA_DIR = Path(__file__).parent / "data"
 
 @dataclass(frozen=True)
 class Regions:
-    """The regions of the world, in file order (the region axis of every array)."""
+    """The regions of the world, in file order (the region axis of every array).
+
+    A region may be a province or a finer unit (a municipality) inside one: ``province`` says
+    which, so that configs written for the provinces (a shock "in liege", a route through
+    "limburg") work at any resolution. Wherever a config names a region it may name a province,
+    meaning all of the province's regions.
+    """
 
     keys: tuple[str, ...]
     names: tuple[str, ...]
     federated_region: tuple[str, ...]
     population: np.ndarray  # float64, inhabitants
+    #: Province key of each region (the region's own key at province resolution).
+    province: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.province:
+            object.__setattr__(self, "province", self.keys)
 
     @property
     def n(self) -> int:
         return len(self.keys)
+
+    @property
+    def provinces(self) -> tuple[str, ...]:
+        """Province keys, in order of first appearance."""
+        return tuple(dict.fromkeys(self.province))
+
+    @property
+    def selectable(self) -> tuple[str, ...]:
+        """Names a config may use for a place: region keys and province keys."""
+        return tuple(dict.fromkeys(self.keys + self.province))
+
+    def mask(self, names: str | Iterable[str]) -> np.ndarray:
+        """Per region, whether it is one of ``names`` or lies in one of them (provinces)."""
+        names = {names} if isinstance(names, str) else set(names)
+        return np.array(
+            [k in names or p in names for k, p in zip(self.keys, self.province, strict=True)],
+            dtype=bool,
+        )
+
+    def indices(self, names: str | Iterable[str]) -> np.ndarray:
+        """Indices of the regions that ``names`` designate (see :meth:`mask`)."""
+        return np.flatnonzero(self.mask(names))
 
 
 @dataclass(frozen=True)
@@ -102,7 +137,7 @@ def data_path(name: str) -> Path:
 
 
 def load_regions(name: str) -> Regions:
-    """Read a regions table: region, name, federated_region, population."""
+    """Read a regions table: region, name, federated_region, population[, province]."""
     path = data_path(name)
     if not path.is_file():
         raise ConfigError("world.regions_file", f"no such file {name!r}")
@@ -116,6 +151,7 @@ def load_regions(name: str) -> Regions:
         names=tuple(r["name"] for r in rows),
         federated_region=tuple(r["federated_region"] for r in rows),
         population=np.array([float(r["population"]) for r in rows]),
+        province=tuple(r.get("province") or r["region"] for r in rows),
     )
 
 
@@ -134,7 +170,12 @@ def asset_counts(cfg: WorldConfig, regions: Regions) -> dict[str, np.ndarray]:
     counts = {}
     for name, t in cfg.asset_types.items():
         if t.by_region:
-            n = np.array([t.by_region.get(r, 0) for r in regions.keys], dtype=np.int64)
+            # A count given for a province goes to its most populous regions (largest
+            # remainder by population); at province resolution it is the province's own.
+            n = np.zeros(regions.n, dtype=np.int64)
+            for place, count in t.by_region.items():
+                inside = regions.indices(place)
+                n[inside] += allocate(count, regions.population[inside])
         elif t.national is not None:
             n = allocate(t.national, regions.population)
         else:
@@ -152,7 +193,7 @@ def _operator_rows(cfg: WorldConfig, regions: Regions) -> list[tuple[str, str, i
         elif op.area == "federated_region":
             areas = list(dict.fromkeys(regions.federated_region))
         else:
-            areas = list(regions.keys)
+            areas = list(regions.provinces)
         for area in areas:
             rows.extend((family, area, i) for i in range(op.count_by_area.get(area, op.count)))
     return rows
@@ -163,7 +204,7 @@ def _area_of(area_kind: str, region: int, regions: Regions) -> str:
         return "belgium"
     if area_kind == "federated_region":
         return regions.federated_region[region]
-    return regions.keys[region]
+    return regions.province[region]
 
 
 def _choose_suppliers(
@@ -260,17 +301,23 @@ def build_world(cfg: WorldConfig, rng: np.random.Generator) -> World:
         [res_index[types[t].provides] if types[t].provides else -1 for t in asset_type]
     )
     edge_need_l, edge_sup_l = [], []
+    # Each area of a resource's scope draws on its own providers: the region, its province,
+    # or the whole country.
+    scope_area = {
+        "region": np.arange(regions.n),
+        "province": np.unique(regions.province, return_inverse=True)[1],
+        "national": np.zeros(regions.n, dtype=np.int64),
+    }
     for ri, res in enumerate(resource_names):
         providers = np.flatnonzero(provides == ri)
-        national = cfg.resources[res].scope == "national"
-        groups = [None] if national else range(regions.n)
-        for g in groups:
-            sel = need_resource == ri
-            if g is not None:
-                sel &= asset_region[need_asset] == g
+        area = scope_area[cfg.resources[res].scope]
+        need_area = area[asset_region[need_asset]]
+        provider_area = area[asset_region[providers]]
+        for g in np.unique(area):
+            sel = (need_resource == ri) & (need_area == g)
             for k in np.unique(n_suppliers[sel]):
                 needs_k = np.flatnonzero(sel & (n_suppliers == k))
-                cands = providers if g is None else providers[asset_region[providers] == g]
+                cands = providers[provider_area == g]
                 if len(cands) == 0:
                     cands = providers  # no local supplier: fall back to the whole country
                 if len(cands) == 0 or len(needs_k) == 0:

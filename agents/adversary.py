@@ -49,12 +49,13 @@ class AdversaryCell(mesa.Agent):
         self.tried = np.zeros(len(ACTIONS), dtype=np.int64)
         w = model.world
         self.region_mask = (
-            np.isin(w.asset_region, [w.regions.keys.index(r) for r in cfg.regions])
+            w.regions.mask(cfg.regions)[w.asset_region]
             if cfg.regions
             else np.ones(w.n_assets, dtype=bool)
         )
+        # In the order the config names them (a province stands for its regions).
         self.regions = (
-            np.array([w.regions.keys.index(r) for r in cfg.regions])
+            np.concatenate([w.regions.indices(r) for r in cfg.regions])
             if cfg.regions
             else np.arange(w.regions.n)
         )

@@ -24,7 +24,7 @@ def test_maki_thompson_final_size_at_the_model_time_step(rate):
     """One well-mixed large group, one spreader in ten million, one-hour steps."""
     n = 1e7
     i, s = np.array([[1 - 1 / n]]), np.array([[1 / n]])
-    one = (np.array([1.0]), np.array([[1.0]]), 1.0)
+    one = (np.array([1.0]), np.array([0]), 1.0)
     for _ in range(10_000):
         i, s = spread(i, s, rate, rate, *one, dt=1.0)
         if s.max() < 1e-14:
@@ -79,7 +79,7 @@ def groups_with_stock(hours):
     cfg.cohorts = {"all": CohortConfig(share=1.0, stock_hours={"energy": hours})}
     regions = load_regions("regions_provinces.csv")
     groups = build_groups(cfg, regions)
-    return groups, GroupState.initial(groups, regions.n), regions
+    return groups, GroupState.initial(groups), regions
 
 
 @pytest.mark.parametrize("cut_hours, unmet", [(8, False), (10, False), (11, True), (30, True)])
