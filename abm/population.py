@@ -135,10 +135,9 @@ class Whereabouts:
         self.groups = groups
         ra = groups.region_area
         self.weight = weight
-        #: Every area one region (province resolution): the bookkeeping is by region.
+        #: Every area one region (province resolution): the bookkeeping is by region, and
+        #: the general formulas below reduce to plain sums (a shortcut, tested to agree).
         self.by_region = groups.n_areas == len(ra)
-        if self.by_region:
-            return
         self.area_weight = np.bincount(ra, weights=weight, minlength=groups.n_areas)
         #: Per region, its share of its area's weight (exactly 1 in a one-region area).
         self.share = weight / self.area_weight[ra]

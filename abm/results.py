@@ -49,10 +49,12 @@ def timeseries_table(model: HybridThreatModel) -> pa.Table:
     hours = model.recorded_hours
     n_t, n_r, n_s = model.recorded_service.shape
     regions = np.array(model.world.regions.keys)
+    provinces = np.array(model.world.regions.province)
     columns = {
         "replicate": np.full(n_t * n_r * n_s, model.replicate, dtype=np.int32),
         "time_h": np.repeat(hours, n_r * n_s),
         "region": np.tile(np.repeat(regions, n_s), n_t),
+        "province": np.tile(np.repeat(provinces, n_s), n_t),
         "sector": np.tile(np.array(SECTORS), n_t * n_r),
         "service": model.recorded_service.reshape(-1),
     }
@@ -113,6 +115,7 @@ def groups_table(model: HybridThreatModel) -> pa.Table:
         {
             "replicate": np.full(n, model.replicate, dtype=np.int32),
             "region": np.repeat(np.array(model.world.regions.keys)[g.region], n_s),
+            "province": np.repeat(np.array(model.world.regions.province)[g.region], n_s),
             "cohort": np.repeat(np.array(g.cohort_names)[g.cohort], n_s),
             "sector": np.tile(np.array(SECTORS), g.n),
             "unmet_need_person_hours": state.unmet.reshape(-1),

@@ -249,17 +249,20 @@ def build_report(sweep_dir: str | Path, weights: dict[str, float] | None = None)
     gfiles, garm = _job_files(sweep_dir, chosen, "groups.parquet")
     groups = _read_parquet(gfiles)
     groups["mitigation"] = [garm[f][1] for f in groups.filename]
+    # By province (the tiles), which is the region itself at province resolution.
+    place = "province" if "province" in groups else "region"
     per_region = (
-        groups.groupby(["mitigation", "replicate", "region"])
+        groups.groupby(["mitigation", "replicate", place])
         .unmet_need_person_hours.sum()
-        .groupby(["mitigation", "region"])
+        .groupby(["mitigation", place])
         .mean()
     )
-    regions_pop = _region_population(sweep_dir, chosen)
+    regions_pop = _region_population(sweep_dir, chosen, place)
     tiles = (
-        (per_region / per_region.index.get_level_values("region").map(regions_pop).values)
+        (per_region / per_region.index.get_level_values(place).map(regions_pop).values)
         .rename("value")
         .reset_index()
+        .rename(columns={place: "region"})
     )
     rep.heading("Unmet need by region")
     rep.table(tiles.pivot(index="region", columns="mitigation", values="value"), digits=3)
@@ -320,12 +323,13 @@ def build_report(sweep_dir: str | Path, weights: dict[str, float] | None = None)
     return out
 
 
-def _region_population(sweep_dir: Path, jobs: pd.DataFrame) -> pd.Series:
-    """Population per region from a job's time series (the first recorded time)."""
+def _region_population(sweep_dir: Path, jobs: pd.DataFrame, place: str = "region") -> pd.Series:
+    """Population per region or province from a job's time series (the first recorded time)."""
     files, _ = _job_files(sweep_dir, jobs.head(1), "timeseries.parquet")
-    ts = _read_parquet(files, "region, population, time_h, replicate")
+    extra = ", province" if place == "province" else ""
+    ts = _read_parquet(files, f"region, population, time_h, replicate{extra}")
     first = ts[(ts.time_h == 0) & (ts.replicate == ts.replicate.min())]
-    return first.drop_duplicates("region").set_index("region").population
+    return first.drop_duplicates("region").groupby(place).population.sum()
 
 
 def parse_weights(text: str | None) -> dict[str, float] | None:
