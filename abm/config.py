@@ -20,7 +20,8 @@ class ResourceConfig:
     """A resource that assets supply to one another (power, telecom, water, ...)."""
 
     #: ``region``: consumers draw on suppliers in their own region (falling back to the whole
-    #: country when their region has none); ``national``: on suppliers anywhere.
+    #: country when their region has none); ``province``: in their province (the same at
+    #: province resolution); ``national``: on suppliers anywhere.
     scope: str = "region"
     description: str = ""
 
@@ -84,7 +85,8 @@ class WorldConfig:
 
     name: str = MISSING
     #: Regions table shipped in ``abm/data`` (or a path): region, name, federated_region,
-    #: population.
+    #: population, and optionally province (the province key of a finer region):
+    #: ``regions_provinces.csv`` or ``regions_municipalities.csv``.
     regions_file: str = "regions_provinces.csv"
     #: If set, every replicate gets the world built from this seed; if null, each replicate
     #: builds its own world from its ``world`` stream.
@@ -96,9 +98,9 @@ class WorldConfig:
     resources: dict[str, ResourceConfig] = field(default_factory=dict)
     operators: dict[str, OperatorConfig] = field(default_factory=dict)
     asset_types: dict[str, AssetTypeConfig] = field(default_factory=dict)
-    #: Per sector: the share of its capacity delivered by each asset type (sums to 1). The
-    #: shares are typed Any because OmegaConf 2.3 cannot merge a world that extends another
-    #: (world/belgium_municipalities) into a typed dict of dicts; validation checks them.
+    #: Per sector: the share of its capacity delivered by each asset type (sums to 1).
+    # Typed Any because OmegaConf 2.3 cannot merge a world that extends another
+    # (world/belgium_municipalities) into a typed dict of dicts; validation checks the values.
     service_shares: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 

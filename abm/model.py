@@ -57,6 +57,20 @@ EVENT_KINDS = (
 )
 
 
+#: The phases of a step, in the order :meth:`HybridThreatModel.step` runs them (a test checks).
+PHASES = (
+    "hazards",
+    "adversary_actions",
+    "asset_failures_and_cascade",
+    "repairs",
+    "sector_service",
+    "population",
+    "responders",
+    "allied_transit",
+    "record",
+)
+
+
 @dataclass
 class AssetState:
     """What changes about assets during a run: one array per attribute."""

@@ -29,7 +29,7 @@ PLACEHOLDERS = {
 #: Parameters whose shipped values come from a published source; all others are assumptions
 #: (or numerical choices), as the configs say next to each value.
 SOURCES = {
-    "world.regions_file": "Statbel, population by province, 1 January 2019",
+    "world.regions_file": "Statbel, population by province (or municipality), 1 January 2019",
     "world.asset_types.<type>.national": "FACTS.md: 103 hospitals (1 January 2025); others "
     "assumption",
     "world.asset_types.<type>.by_region": "FACTS.md: ports, interconnectors, eastern corridors; "

@@ -1,71 +1,222 @@
-"""Benchmark: seconds per replicate of the default study, 60 days at hourly steps, one core.
+"""Benchmark: what one replicate costs, where the time goes, and what a sweep delivers.
 
-``make bench`` runs it with BLAS threads pinned to one; the figures it prints are the ones the
-README quotes. Timings are wall-clock medians over replicates, so one slow outlier (a cold
-cache) does not move them.
+``make bench`` runs it on one core (BLAS threads pinned to one). For the default study's scenario
+(``most_likely_enemy``, 60 days at hourly steps) on the province world and on the large world
+(``world=belgium_municipalities``) it prints:
+
+- seconds per replicate (median over replicates, so one cold start does not move it), split into
+  building and stepping, and steps per second;
+- agent-updates per second of the population layer (groups x steps / its seconds) and of the
+  asset layer (assets x steps / the seconds of cascade, repairs and sector service);
+- peak memory: the process's peak resident set, and the model's own peak allocations;
+- the time split by step phase (timers around each phase of one replicate), and the hottest
+  functions from a cProfile of another;
+- the vectorised population layer against its per-agent Mesa reference
+  (:mod:`experiments.reference_population`) at increasing numbers of groups;
+- the throughput of a ``mitigation_comparison`` sweep through the joblib launcher.
+
+Each world is measured in a fresh process, so that its peak memory is its own. The figures are
+benchmark figures, never test assertions; the README quotes them.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
+import json
+import pstats
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 import configs
 from abm import HybridThreatModel, load_config
+from abm.model import PHASES
+
+WORLDS = ("belgium", "belgium_municipalities")
+#: Phases that update the asset layer (assets x steps of agent-updates).
+ASSET_PHASES = ("asset_failures_and_cascade", "repairs", "sector_service")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Time ``--replicates`` replicates of ``--scenario`` and print the figures."""
+    """Measure every world in its own process, then the reference ratio and the sweep."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="most_likely_enemy")
-    parser.add_argument("--replicates", type=int, default=10)
+    parser.add_argument("--worlds", default=",".join(WORLDS), help="comma-separated world names")
+    parser.add_argument("--replicates", type=int, default=10, help="per world (3 for large)")
     parser.add_argument("--horizon-days", type=float, default=60.0)
     parser.add_argument(
         "--sweep-replicates",
         type=int,
         default=4,
-        help="replicates per job of the throughput sweep (one job per mitigation)",
+        help="replicates per job of the throughput sweep (one job per mitigation); 0 skips it",
     )
+    parser.add_argument("--reference-steps", type=int, default=48, help="0 skips the reference")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one world, as JSON
     args = parser.parse_args(argv)
 
-    cfg = load_config(args.scenario, horizon_days=args.horizon_days, dt_hours=1)
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.scenario, args.horizon_days, args.replicates)))
+        return
+    print(f"scenario {args.scenario}, {args.horizon_days:g} days at 1 h steps, one core")
+    for world in args.worlds.split(","):
+        replicates = args.replicates if world == "belgium" else max(1, args.replicates // 3)
+        child = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "experiments.bench",
+                "--measure",
+                world,
+                "--scenario",
+                args.scenario,
+                "--horizon-days",
+                str(args.horizon_days),
+                "--replicates",
+                str(replicates),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        report(json.loads(child.stdout.splitlines()[-1]))
+    if args.reference_steps:
+        reference_ratio(args.reference_steps)
+    if args.sweep_replicates:
+        for workers in (1, 2):
+            rate = sweep_throughput(
+                args.scenario, args.horizon_days, args.sweep_replicates, workers
+            )
+            print(
+                f"sweep throughput, {workers} worker{'s' if workers > 1 else ''}: "
+                f"{rate:.2f} replicates per second (mitigation_comparison, {n_jobs()} jobs x "
+                f"{args.sweep_replicates} replicates, joblib launcher, including start-up)"
+            )
+
+
+def measure(world: str, scenario: str, horizon_days: float, replicates: int) -> dict[str, Any]:
+    """Every figure of one world, in this process (run it in a fresh one)."""
+    cfg = load_config(scenario, overrides=[f"world={world}"], horizon_days=horizon_days, dt_hours=1)
     build, step = [], []
-    for r in range(args.replicates):
+    for r in range(replicates):
         t0 = time.perf_counter()
         model = HybridThreatModel(cfg, rng=0, replicate=r)
         t1 = time.perf_counter()
         model.run_model()
-        t2 = time.perf_counter()
         build.append(t1 - t0)
-        step.append(t2 - t1)
-    total = [b + s for b, s in zip(build, step, strict=True)]
-    steps = model.steps
+        step.append(time.perf_counter() - t1)
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+    # Phase split: timers around each phase of one more replicate.
+    model = HybridThreatModel(cfg, rng=0, replicate=0)
+    spent = dict.fromkeys(PHASES, 0.0)
+    for name in PHASES:
+        setattr(model, name, _timed(getattr(model, name), name, spent))
+    model.run_model()
+
+    # The model's own peak allocations (numpy arrays included), one more replicate.
+    tracemalloc.start()
+    HybridThreatModel(cfg, rng=0, replicate=0).run_model()
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    profile = cProfile.Profile()
+    profiled = HybridThreatModel(cfg, rng=0, replicate=0)
+    profile.enable()
+    profiled.run_model()
+    profile.disable()
+
+    w = model.world
+    return {
+        "world": world,
+        "replicates": replicates,
+        "regions": w.regions.n,
+        "assets": w.n_assets,
+        "edges": len(w.edge_need),
+        "operators": w.operators.n,
+        "groups": model.people.groups.n,
+        "steps": model.steps,
+        "build_s": statistics.median(build),
+        "step_s": statistics.median(step),
+        "total_s": statistics.median(b + s for b, s in zip(build, step, strict=True)),
+        "phases_s": spent,
+        "peak_rss_mib": rss_mib,
+        "model_peak_mib": traced_peak / 2**20,
+        "hot": _hot_functions(profile, 8),
+    }
+
+
+def _timed(fn: Callable[..., Any], name: str, spent: dict[str, float]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[name] += time.perf_counter() - start
+
+    return wrapper
+
+
+def _hot_functions(profile: cProfile.Profile, n: int) -> list[tuple[str, float]]:
+    """The ``n`` functions with the most time of their own, as (name, seconds)."""
+    stats = pstats.Stats(profile, stream=io.StringIO())
+    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:n]
+    out = []
+    for (filename, line, func), (_, _, own, _, _) in rows:
+        where = f"{Path(filename).parent.name}/{Path(filename).name}:{line}" if line else ""
+        out.append((f"{func} {where}".strip(), own))
+    return out
+
+
+def report(m: dict[str, Any]) -> None:
+    """Print one world's figures."""
+    phases = m["phases_s"]
+    steps = m["steps"]
+    total_phases = sum(phases.values())
+    asset_s = sum(phases[p] for p in ASSET_PHASES)
     print(
-        f"scenario {args.scenario}, {args.horizon_days:g} days at 1 h steps ({steps} steps), "
-        f"{args.replicates} replicates, one core"
+        f"\nworld {m['world']}: {m['regions']} regions, {m['assets']:,} assets, "
+        f"{m['edges']:,} supply edges, {m['operators']} operators, {m['groups']:,} groups"
+    )
+    print(f"  seconds per replicate (median of {m['replicates']}): {m['total_s']:.3f}")
+    print(f"    building the world and model: {m['build_s']:.3f}")
+    print(f"    stepping:                     {m['step_s']:.3f}")
+    print(f"  steps per second: {steps / m['step_s']:,.0f}")
+    print(
+        "  agent-updates per second: population layer "
+        f"{m['groups'] * steps / max(phases['population'], 1e-12):,.0f}, asset layer "
+        f"{m['assets'] * steps / max(asset_s, 1e-12):,.0f}"
     )
     print(
-        f"  world: {model.world.n_assets} assets, {len(model.world.edge_need)} supply edges, "
-        f"{model.world.operators.n} operators, {model.world.regions.n} regions"
+        f"  peak memory: {m['peak_rss_mib']:,.0f} MiB resident (whole process), "
+        f"{m['model_peak_mib']:,.0f} MiB allocated by the model"
     )
-    print(f"  seconds per replicate (median): {statistics.median(total):.3f}")
-    print(f"    building the world and model: {statistics.median(build):.3f}")
-    print(f"    stepping:                     {statistics.median(step):.3f}")
-    print(f"  steps per second: {steps / statistics.median(step):,.0f}")
-    for workers in (1, 2):
-        rate = sweep_throughput(args.scenario, args.horizon_days, args.sweep_replicates, workers)
-        print(
-            f"  sweep throughput, {workers} worker{'s' if workers > 1 else ''}: "
-            f"{rate:.2f} replicates per second (mitigation_comparison, {n_jobs()} jobs x "
-            f"{args.sweep_replicates} replicates, joblib launcher, including start-up)"
-        )
+    print("  time by step phase (one replicate, timed):")
+    for name in PHASES:
+        share = phases[name] / total_phases if total_phases else 0.0
+        print(f"    {name:<28} {phases[name]:7.3f} s  {share:6.1%}")
+    print("  hottest functions (cProfile, one replicate; own time):")
+    for name, seconds in m["hot"]:
+        print(f"    {seconds:7.3f} s  {name}")
+
+
+def reference_ratio(steps: int) -> None:
+    """The vectorised population layer against its per-agent Mesa reference: on the province
+    world (33 groups), the municipalities (1,743) and a synthetic 2,100-group world."""
+    from experiments import reference_population
+
+    print()
+    reference_population.main(["--steps", str(steps), "--municipalities"])
 
 
 def sweep_throughput(scenario: str, horizon_days: float, replicates: int, workers: int) -> float:

@@ -80,3 +80,15 @@ def test_three_lines_in_a_notebook():
     summary = run_replicate(scenario="grid_shock", seed=1, horizon_days=4)
     assert summary["scenario"] == "grid_shock"
     assert summary["loss_energy"] > 0
+
+
+def test_phases_are_the_steps_order():
+    """The benchmark times ``PHASES``; they must be exactly the calls of ``step``, in order."""
+    import inspect
+    import re
+
+    from abm.model import PHASES
+
+    source = inspect.getsource(HybridThreatModel.step)
+    called = re.findall(r"self\.(\w+)\(", source)
+    assert called == list(PHASES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from abm import HybridThreatModel, load_config
@@ -144,3 +145,21 @@ def test_allied_transit_crosses_the_municipalities():
     s = model.summary()
     assert s["transit_completed_fraction"] == 1.0
     assert s["transit_censored"] == 0
+
+
+def test_a_job_on_the_municipalities_writes_the_results_contract(tmp_path):
+    from omegaconf import OmegaConf
+
+    from abm.job import run_job
+    from abm.results import is_complete
+
+    cfg = load_config("river_flood", overrides=FINE, horizon_days=3, replicates=2)
+    resolved = OmegaConf.to_yaml(OmegaConf.structured(cfg))
+    summary = run_job(cfg, tmp_path, resolved)
+    assert is_complete(tmp_path, resolved) and len(summary) == 2
+    ts = pd.read_parquet(tmp_path / "timeseries.parquet")
+    assert ts.region.nunique() == 581 and ts.province.nunique() == 11
+    first = ts[(ts.time_h == 0) & (ts.replicate == 0)].drop_duplicates("region")
+    assert first.groupby("province").population.sum()["liege"] == pytest.approx(1_106_992)
+    groups = pd.read_parquet(tmp_path / "groups.parquet")
+    assert set(groups.province) == set(ts.province)

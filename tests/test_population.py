@@ -197,3 +197,22 @@ def test_trust_falls_with_unmet_need_and_recovers():
     s = model.summary()
     assert s["min_trust"] < start
     assert model.people.national_trust() > s["min_trust"]
+
+
+def test_an_evacuation_with_nowhere_to_go_moves_nobody():
+    cfg = load_config("peacetime")
+    model = HybridThreatModel(cfg, rng=0)
+    people = model.people
+    everywhere = np.ones(model.world.regions.n, dtype=bool)
+    before = people.state.home.copy()
+    left = people.evacuate(everywhere, 0.5, 100.0, model.world.regions.population)
+    assert left == 0.0
+    np.testing.assert_array_equal(people.state.home, before)
+    assert people.state.displaced.sum() == 0.0
+    # With somewhere to go, the same call moves half the hit region, and nobody is lost.
+    one = np.zeros_like(everywhere)
+    one[0] = True
+    left = people.evacuate(one, 0.5, 100.0, model.world.regions.population)
+    assert left > 0
+    total = people.state.home.sum() + people.state.displaced.sum()
+    assert total == pytest.approx(people.groups.size.sum(), rel=1e-12)
