@@ -516,6 +516,21 @@ class ScenarioConfig:
 
 
 @dataclass
+class DesignConfig:
+    """Rows of an experimental design that this job runs (set by ``experiments.sensitivity``).
+
+    With ``file`` set, the job runs design rows ``block * block_size`` to
+    ``(block + 1) * block_size - 1`` of ``file`` (Parquet: ``design_row`` and one column per
+    parameter of the uncertainty set in ``uncertainty``), each for ``replicates`` replicates.
+    """
+
+    file: str | None = None
+    uncertainty: str | None = None
+    block: int = 0
+    block_size: int = 1
+
+
+@dataclass
 class RunConfig:
     """One job: a scenario on a world, run for ``replicates`` replicates."""
 
@@ -537,6 +552,8 @@ class RunConfig:
     adversary: AdversaryConfig = MISSING
     mitigation: MitigationConfig = MISSING
     scenario: ScenarioConfig = MISSING
+    #: Design rows to run instead of the config as it is (global sensitivity analysis).
+    design: DesignConfig = field(default_factory=DesignConfig)
 
 
 def register_configs() -> None:

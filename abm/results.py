@@ -198,6 +198,8 @@ def results_yaml(cfg: Any) -> str:
     container = OmegaConf.to_container(cfg, resolve=True)
     for key in NOT_HASHED:
         container.pop(key, None)
+    if (container.get("design") or {}).get("file") is None:
+        container.pop("design", None)  # not a design job: the hash of before designs existed
     return OmegaConf.to_yaml(OmegaConf.create(container))
 
 

@@ -253,3 +253,103 @@ def synergy_bars(table: pd.DataFrame, outdir: Path) -> Path:
     )
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, outdir, "synergy")
+
+
+# ------------------------------------------------------------------ sensitivity analysis
+def sobol_bars(indices: pd.DataFrame, outcome: str, outdir: Path) -> Path:
+    """First-order and total Sobol indices of one outcome, with 95 % intervals.
+
+    Args:
+        indices: Rows of ``sobol_indices.csv``.
+    """
+    data = indices[indices.outcome == outcome].sort_values("ST")
+    y = np.arange(len(data))
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(data) + 1.5))
+    ax.barh(y - 0.2, data.S1, 0.4, xerr=data.S1_conf, label="first order S1", color="#4c72b0")
+    ax.barh(y + 0.2, data.ST, 0.4, xerr=data.ST_conf, label="total ST", color="#dd8452")
+    ax.set_yticks(y, [p.replace("_", " ") for p in data.parameter])
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("Sobol index (share of the variance of the outcome), 95% bootstrap interval")
+    ax.set_title(f"What {outcome.replace('_', ' ')} depends on")
+    ax.legend(loc="lower right")
+    return _save(fig, outdir, f"sobol_{outcome}")
+
+
+def sensitivity_heatmap(indices: pd.DataFrame, key: str, outdir: Path) -> Path:
+    """One index (ST or mu*) of every parameter for every outcome, as a heat map; mu* is
+    scaled by each outcome's largest so that outcomes in other units compare."""
+    table = indices.pivot(index="parameter", columns="outcome", values=key)
+    table = table[[c for c in indices.outcome.unique() if c in table]]
+    label = "total Sobol index ST"
+    if key == "mu_star":
+        table = table / table.max().replace(0, np.nan)
+        label = "Morris mu* / largest mu* of the outcome"
+    fig, ax = plt.subplots(figsize=(0.6 * table.shape[1] + 3, 0.45 * table.shape[0] + 2))
+    sns.heatmap(
+        table,
+        annot=True,
+        fmt=".2f",
+        cmap="rocket_r",
+        vmin=0,
+        vmax=1,
+        ax=ax,
+        cbar_kws={"label": label},
+    )
+    ax.set_xlabel("outcome")
+    ax.set_ylabel("uncertain parameter")
+    ax.set_title("Which uncertainties matter for which outcome")
+    return _save(fig, outdir, f"sensitivity_heatmap_{key}")
+
+
+def morris_plot(indices: pd.DataFrame, outcome: str, outdir: Path) -> Path:
+    """Morris mu* against sigma for one outcome: far right matters, high up interacts or is
+    non-linear (Campolongo et al. 2007)."""
+    data = indices[indices.outcome == outcome]
+    fig, ax = plt.subplots(figsize=(7, 5))
+    ax.errorbar(data.mu_star, data.sigma, xerr=data.mu_star_conf, fmt="o", color="#4c72b0")
+    for r in data.itertuples():
+        ax.annotate(
+            r.parameter.replace("_", " "),
+            (r.mu_star, r.sigma),
+            fontsize=8,
+            xytext=(4, 3),
+            textcoords="offset points",
+        )
+    top = float(max(data.mu_star.max(), data.sigma.max(), 1e-12)) * 1.1
+    ax.plot([0, top], [0, top], ls=":", color="grey", label="sigma = mu*")
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_xlabel(f"mu* (mean absolute elementary effect on {outcome.replace('_', ' ')})")
+    ax.set_ylabel("sigma (spread of the elementary effects)")
+    ax.set_title(f"Morris screening of {outcome.replace('_', ' ')}")
+    ax.legend(loc="upper left")
+    return _save(fig, outdir, f"morris_{outcome}")
+
+
+def discovery_box(
+    limits: pd.DataFrame, bounds: dict[str, tuple[float, float]], title: str, outdir: Path
+) -> Path:
+    """The box scenario discovery found: each parameter's sampled range (grey) and the range
+    inside the box (coloured where it is restricted), on the parameter's own scale."""
+    data = limits.iloc[::-1].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(data) + 1.5))
+    for i, r in data.iterrows():
+        lo, hi = bounds[r.parameter]
+        width = hi - lo
+        ax.barh(i, 1.0, left=0.0, color="#e5e5e5", height=0.6)
+        a, b = (r.low - lo) / width, (r.high - lo) / width
+        ax.barh(i, b - a, left=a, height=0.6, color="#c44e52" if r.restricted else "#8c8c8c")
+        if r.restricted:
+            ax.annotate(
+                f"{r.low:.3g} to {r.high:.3g}",
+                (b, i),
+                xytext=(4, -3),
+                textcoords="offset points",
+                fontsize=8,
+            )
+    ax.set_yticks(range(len(data)), [p.replace("_", " ") for p in data.parameter])
+    ax.set_xlim(0, 1.25)
+    ax.set_xticks([0, 0.5, 1], ["low", "middle", "high"])
+    ax.set_xlabel("position within the sampled range (red: restricted by the box)")
+    ax.set_title(title)
+    return _save(fig, outdir, "discovery_box")
