@@ -524,9 +524,13 @@ class DesignConfig:
     parameter of the uncertainty set in ``uncertainty``), each for ``replicates`` replicates.
     """
 
+    #: The design (Parquet), or null for an ordinary job.
     file: str | None = None
+    #: The uncertainty set (YAML) whose parameters the design's columns are.
     uncertainty: str | None = None
+    #: Which block of rows this job runs.
     block: int = 0
+    #: Rows per block.
     block_size: int = 1
 
 

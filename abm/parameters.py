@@ -53,6 +53,10 @@ SOURCES = {
     "record_every_hours": "user choice",
     "print_summary": "user choice",
     "debug_fail_job": "testing switch",
+    "design.file": "set by experiments.sensitivity",
+    "design.uncertainty": "set by experiments.sensitivity",
+    "design.block": "set by experiments.sensitivity",
+    "design.block_size": "set by experiments.sensitivity",
 }
 
 
@@ -139,7 +143,7 @@ def unit_and_range(path: str, kind: str) -> tuple[str, str]:
         return "share", "[0, 1]"
     if kind == "int" or name in ("count", "crews", "brigades", "replicates"):
         return "count", ">= 0"
-    if kind in ("str", "bool") or "list" in kind or "dict" in kind and "str" in kind:
+    if kind.startswith(("str", "bool")) or "list" in kind or "dict" in kind and "str" in kind:
         return "-", "see description"
     return "-", ">= 0"
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,10 @@ def design_size(method: str, n: int, n_parameters: int) -> int:
     return n * (n_parameters + (2 if method == "sobol" else 1))
 
 
+SOBOL_KEYS = ("S1", "S1_conf", "ST", "ST_conf")
+MORRIS_KEYS = ("mu", "mu_star", "mu_star_conf", "sigma")
+
+
 def sobol_indices(problem: dict[str, Any], outcomes: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     """First-order and total Sobol indices with 95 % bootstrap intervals, per outcome.
 
@@ -72,33 +77,19 @@ def sobol_indices(problem: dict[str, Any], outcomes: pd.DataFrame, seed: int = 0
         Columns ``outcome, parameter, S1, S1_conf, ST, ST_conf, note`` (the conf columns are
         half-widths of the interval).
     """
-    rows = []
-    for outcome in outcomes:
-        y = outcomes[outcome].to_numpy(dtype=float)
-        note = _degenerate(y)
-        if note:
-            res = {
-                k: np.full(problem["num_vars"], np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")
-            }
-        else:
-            res = sobol_analyze.analyze(
-                copy.deepcopy(problem),
-                y,
-                calc_second_order=False,
-                num_resamples=BOOTSTRAP,
-                conf_level=CONFIDENCE,
-                seed=_bootstrap_rng(seed),
-            )
-        for j, name in enumerate(problem["names"]):
-            rows.append(
-                {
-                    "outcome": outcome,
-                    "parameter": name,
-                    **{k: float(res[k][j]) for k in ("S1", "S1_conf", "ST", "ST_conf")},
-                    "note": note,
-                }
-            )
-    return pd.DataFrame(rows)
+    return _per_outcome(
+        problem,
+        outcomes,
+        SOBOL_KEYS,
+        lambda p, y: sobol_analyze.analyze(
+            p,
+            y,
+            calc_second_order=False,
+            num_resamples=BOOTSTRAP,
+            conf_level=CONFIDENCE,
+            seed=_bootstrap_rng(seed),
+        ),
+    )
 
 
 def morris_indices(
@@ -106,23 +97,37 @@ def morris_indices(
 ) -> pd.DataFrame:
     """Morris elementary effects per outcome: ``outcome, parameter, mu, mu_star,
     mu_star_conf, sigma, note`` (mu_star_conf: half-width of its 95 % bootstrap interval)."""
+    return _per_outcome(
+        problem,
+        outcomes,
+        MORRIS_KEYS,
+        lambda p, y: morris_analyze.analyze(
+            p,
+            design,
+            y,
+            num_resamples=BOOTSTRAP,
+            conf_level=CONFIDENCE,
+            num_levels=MORRIS_LEVELS,
+            seed=_bootstrap_rng(seed),
+        ),
+    )
+
+
+def _per_outcome(
+    problem: dict[str, Any],
+    outcomes: pd.DataFrame,
+    keys: tuple[str, ...],
+    analyze: Callable[[dict[str, Any], np.ndarray], Any],
+) -> pd.DataFrame:
+    """Run ``analyze`` on every outcome that varies; one row per outcome and parameter."""
     rows = []
-    keys = ("mu", "mu_star", "mu_star_conf", "sigma")
     for outcome in outcomes:
         y = outcomes[outcome].to_numpy(dtype=float)
         note = _degenerate(y)
         if note:
             res = {k: np.full(problem["num_vars"], np.nan) for k in keys}
         else:
-            res = morris_analyze.analyze(
-                copy.deepcopy(problem),
-                design,
-                y,
-                num_resamples=BOOTSTRAP,
-                conf_level=CONFIDENCE,
-                num_levels=MORRIS_LEVELS,
-                seed=_bootstrap_rng(seed),
-            )
+            res = analyze(copy.deepcopy(problem), y)  # SALib may mark the problem it is given
         for j, name in enumerate(problem["names"]):
             rows.append(
                 {
