@@ -15,7 +15,14 @@ FIND_PYTHON := for p in $$(command -v python3.13 python3.12 python3 2>/dev/null)
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; exit 0; }; \
 	done; echo "No Python >= 3.12 found: install one (for example with pyenv) and retry." >&2; exit 1
 
-.PHONY: setup run test lint bench lock clean
+# The dashboard listens on this machine only; `make dashboard HOST=0.0.0.0` opens it to others.
+HOST ?= 127.0.0.1
+PORT ?= 8765
+# Debian's Chromium, for the dashboard's browser test (installed once, with apt-get).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup run test lint bench lock clean dashboard browser
 
 setup: $(STAMP)
 
@@ -32,9 +39,19 @@ $(STAMP): pyproject.toml
 run: setup
 	$(SINGLE_CORE) $(PY) -m experiments.study
 
-test: setup
+test: setup browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+# Chromium for the end-to-end test of the dashboard.
+browser:
+	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the browser test"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+		chromium > /dev/null; } || { echo "Could not install chromium (apt-get)"; exit 1; }
+
+dashboard: setup
+	$(VENV)/bin/solara run experiments/dashboard.py --host $(HOST) --port $(PORT) --no-open
 
 lint: setup
 	$(PY) -m ruff check .

@@ -13,6 +13,8 @@
   functions from a cProfile of another;
 - the vectorised population layer against its per-agent Mesa reference
   (:mod:`experiments.reference_population`) at increasing numbers of groups;
+- seconds per simulated day in the dashboard (both runs of compare mode stepped, every view
+  redrawn);
 - the throughput of a ``mitigation_comparison`` sweep through the joblib launcher.
 
 Each world is measured in a fresh process, so that its peak memory is its own. The figures are
@@ -62,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
         help="replicates per job of the throughput sweep (one job per mitigation); 0 skips it",
     )
     parser.add_argument("--reference-steps", type=int, default=48, help="0 skips the reference")
+    parser.add_argument("--dashboard-days", type=int, default=7, help="0 skips the dashboard")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one world, as JSON
     args = parser.parse_args(argv)
 
@@ -92,6 +95,8 @@ def main(argv: list[str] | None = None) -> None:
         report(json.loads(child.stdout.splitlines()[-1]))
     if args.reference_steps:
         reference_ratio(args.reference_steps)
+    if args.dashboard_days:
+        dashboard_days(args.scenario, args.dashboard_days)
     if args.sweep_replicates:
         for workers in (1, 2):
             rate = sweep_throughput(
@@ -217,6 +222,42 @@ def reference_ratio(steps: int) -> None:
 
     print()
     reference_population.main(["--steps", str(steps), "--municipalities"])
+
+
+def dashboard_days(scenario: str, days: int) -> None:
+    """Seconds per simulated day in the dashboard: a day of both runs of compare mode, then
+    every view redrawn and encoded as PNG, as the browser receives it."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from experiments import dashboard, dashboard_figures
+
+    model = dashboard.DashboardModel(
+        threat=scenario, package="combined", compare_with="none", horizon_days=days
+    )
+    views = [
+        dashboard_figures.sector_curves,
+        dashboard_figures.region_tiles,
+        dashboard_figures.transit_progress,
+        dashboard_figures.trust_and_reach,
+        lambda m: dashboard_figures.comparison(m, m.other),
+    ]
+    seconds = []
+    for _ in range(days):
+        start = time.perf_counter()
+        model.run_day()
+        for view in views:
+            fig = view(model)
+            fig.savefig(io.BytesIO(), format="png")
+            plt.close(fig)
+        dashboard.event_table(model)
+        seconds.append(time.perf_counter() - start)
+    print(
+        f"\ndashboard: a simulated day of {scenario} in compare mode, stepped and redrawn: "
+        f"median {statistics.median(seconds):.2f} s, slowest {max(seconds):.2f} s "
+        f"(over {days} days; target < 1 s)"
+    )
 
 
 def sweep_throughput(scenario: str, horizon_days: float, replicates: int, workers: int) -> float:

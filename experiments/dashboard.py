@@ -1,0 +1,260 @@
+"""An analyst's dashboard in the browser: ``make dashboard`` (``solara run`` on this file).
+
+Pick a scenario and a mitigation package (and add single levers to it), a seed and a horizon;
+press Reset to build that run, then Step (one hour), Play, or "Run one day". The page shows the
+nine sectors' national service, a tile map of the 11 regions (service now, or unmet need so
+far), the event log, the allied transit and trust and narrative reach, all as the run goes.
+Compare mode runs a second package on the same seed (common random numbers) in step with the
+first, side by side with the difference.
+
+It is Mesa's SolaraViz on the unchanged model: :class:`DashboardModel` only composes the config
+from the controls and steps the compared run along.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import solara
+from mesa.visualization import SolaraViz, solara_viz
+from mesa.visualization.utils import force_update, update_counter
+
+import configs
+from abm.api import load_config
+from abm.config import RunConfig
+from abm.mitigation import package_cost
+from abm.model import HybridThreatModel
+from experiments import dashboard_figures as figs
+
+CONFIGS = Path(configs.__file__).parent
+SCENARIOS = sorted(p.stem for p in (CONFIGS / "scenario").glob("*.yaml"))
+PACKAGES = [
+    "none",
+    *sorted(p.stem for p in (CONFIGS / "mitigation").glob("*.yaml") if p.stem != "none"),
+]
+#: Packages of one lever, which the controls let an analyst add to any package.
+SINGLE_LEVERS = [p for p in PACKAGES if p not in ("none", "combined")]
+DEFAULT_THREAT = "most_likely_enemy"
+OFF = "off"
+
+
+def dashboard_config(
+    threat: str, package: str, extra_levers: list[str], horizon_days: int
+) -> RunConfig:
+    """The run the controls describe: a scenario, a package plus single levers, a horizon."""
+    cfg = load_config(threat, overrides=[f"mitigation={package}"], horizon_days=horizon_days)
+    for name in extra_levers:
+        levers = load_config(threat, overrides=[f"mitigation={name}"]).mitigation.levers
+        for key, lever in levers.items():
+            cfg.mitigation.levers.setdefault(key, lever)
+    if extra_levers:
+        cfg.mitigation.name = "+".join([package, *extra_levers])
+    return cfg
+
+
+class DashboardModel(HybridThreatModel):
+    """The model of one run of the dashboard, with a compared run stepped alongside.
+
+    The scenario is called ``threat`` here: on Reset, Mesa's SolaraViz passes its own
+    ``scenario`` object to models that accept one, which this class takes and ignores.
+
+    Args:
+        threat: A shipped scenario.
+        package: A shipped mitigation package.
+        seed: The replicate's seed (both runs use it).
+        horizon_days: Length of the run.
+        compare_with: Another package to run on the same seed, or ``"off"``.
+        **levers: ``<single lever>=True`` adds that lever's package to ``package``.
+    """
+
+    def __init__(
+        self,
+        threat: str = DEFAULT_THREAT,
+        package: str = "none",
+        seed: int = 0,
+        horizon_days: int = 14,
+        compare_with: str = OFF,
+        scenario: Any = None,
+        **levers: bool,
+    ) -> None:
+        unknown = set(levers) - set(SINGLE_LEVERS)
+        if unknown:
+            raise TypeError(f"unknown levers {sorted(unknown)}; choose from {SINGLE_LEVERS}")
+        extra = [name for name in SINGLE_LEVERS if levers.get(name)]
+        super().__init__(dashboard_config(threat, package, extra, horizon_days), rng=seed)
+        self.other = (
+            None
+            if compare_with == OFF
+            else HybridThreatModel(
+                dashboard_config(threat, compare_with, [], horizon_days), rng=seed
+            )
+        )
+
+    def step(self) -> None:
+        """One hour of this run, and of the compared run."""
+        super().step()
+        if self.other is not None and self.other.running:
+            self.other.step()
+
+    def run_day(self) -> None:
+        """Advance both runs by a day (or to the end of the horizon)."""
+        for _ in range(round(24 / self.dt)):
+            if not self.running:
+                break
+            self.step()
+
+
+# ---------------------------------------------------------------------------- components
+def _figure(fig: plt.Figure) -> None:
+    solara.FigureMatplotlib(fig, format="png", dependencies=[update_counter.value])
+    plt.close(fig)
+
+
+@solara.component
+def Status(model: DashboardModel) -> None:
+    """Where the run is, and its headline figures; and the button for a whole day."""
+    update_counter.get()
+    mean = float(model.national_service[model.steps - 1].mean()) if model.steps else 1.0
+    loss = float(model.loss @ model.loss_weights)
+    cost = package_cost(model.cfg.mitigation)
+    with solara.Card("Run"):
+        solara.Markdown(
+            f"**{model.cfg.scenario.name}** with **{model.cfg.mitigation.name}** "
+            f"({cost:g} MEUR), seed {model.seed}  \n"
+            f"Hour {model.steps * model.dt:g} of {model.n_steps * model.dt:g}: mean service "
+            f"{mean:.3f}, loss so far {loss:.2f} h of full outage per inhabitant"
+        )
+
+        def day() -> None:
+            model.run_day()
+            force_update()
+
+        solara.Button("Run one day", on_click=day, color="primary", disabled=not model.running)
+
+
+@solara.component
+def SectorView(model: DashboardModel) -> None:
+    update_counter.get()
+    with solara.Card("Service per sector"):
+        _figure(figs.sector_curves(model))
+
+
+@solara.component
+def RegionView(model: DashboardModel) -> None:
+    update_counter.get()
+    measure, set_measure = solara.use_state("service")
+    with solara.Card("Regions"):
+        solara.ToggleButtonsSingle(value=measure, values=["service", "unmet"], on_value=set_measure)
+        _figure(figs.region_tiles(model, measure))
+
+
+@solara.component
+def EventLog(model: DashboardModel) -> None:
+    """The latest events: attacks, failures, repairs, arrests, decisions."""
+    update_counter.get()
+    with solara.Card(f"Event log ({len(model.events)} events)"):
+        solara.Markdown(event_table(model) if model.events else "No event yet.")
+
+
+def event_table(model: HybridThreatModel, latest: int = 8) -> str:
+    """The latest events, newest first, as a Markdown table."""
+    w = model.world
+    rows = []
+    for hour, kind, asset, detail in reversed(model.events[-latest:]):
+        where = (
+            f"{w.type_names[w.asset_type[asset]]} in {w.regions.names[w.asset_region[asset]]}"
+            if asset >= 0
+            else ""
+        )
+        rows.append(f"| {hour:g} | {kind} | {where} | {detail} |")
+    return "\n".join(["| hour | event | asset | detail |", "|---|---|---|---|", *rows])
+
+
+@solara.component
+def TransitView(model: DashboardModel) -> None:
+    update_counter.get()
+    with solara.Card("Allied transit"):
+        _figure(figs.transit_progress(model))
+
+
+@solara.component
+def TrustView(model: DashboardModel) -> None:
+    update_counter.get()
+    with solara.Card("Trust and narratives"):
+        _figure(figs.trust_and_reach(model))
+
+
+@solara.component
+def CompareView(model: DashboardModel) -> None:
+    update_counter.get()
+    if model.other is None:
+        with solara.Card("Compare"):
+            solara.Markdown("Choose a package in *compare with* and press Reset.")
+        return
+    with solara.Card("Compare"):
+        _figure(figs.comparison(model, model.other))
+
+
+COMPONENTS = [Status, SectorView, RegionView, EventLog, TransitView, TrustView, CompareView]
+#: Where each view starts on SolaraViz's grid of 12 columns and 30-pixel rows: (x, y, w, h).
+LAYOUT = {
+    "Status": (0, 0, 5, 6),
+    "SectorView": (5, 0, 7, 14),
+    "RegionView": (0, 6, 5, 17),
+    "EventLog": (5, 14, 7, 12),
+    "TransitView": (0, 23, 5, 10),
+    "TrustView": (5, 26, 7, 12),
+    "CompareView": (0, 38, 12, 15),
+}
+_mesa_layout = solara_viz.make_initial_grid_layout
+
+
+def dashboard_layout(n_components: int) -> list[dict[str, Any]]:
+    """The dashboard's first layout (users may still drag and resize the views).
+
+    SolaraViz gives every component a half-width tile of one height; the views here need
+    more room, and SolaraViz builds its first layout with this function, so the dashboard
+    supplies its own for its page and leaves any other page to Mesa's.
+    """
+    if n_components != len(COMPONENTS):
+        return _mesa_layout(n_components)
+    return [
+        {"i": i, "x": x, "y": y, "w": w, "h": h, "moved": False}
+        for i, (x, y, w, h) in enumerate(LAYOUT[c.__name__] for c in COMPONENTS)
+    ]
+
+
+solara_viz.make_initial_grid_layout = dashboard_layout
+
+model_params: dict[str, Any] = {
+    "threat": {"type": "Select", "value": DEFAULT_THREAT, "values": SCENARIOS, "label": "Scenario"},
+    "package": {"type": "Select", "value": "none", "values": PACKAGES, "label": "Package"},
+    **{
+        name: {"type": "Checkbox", "value": False, "label": f"add {name.replace('_', ' ')}"}
+        for name in SINGLE_LEVERS
+    },
+    "seed": {"type": "SliderInt", "value": 0, "min": 0, "max": 99, "step": 1, "label": "Seed"},
+    "horizon_days": {
+        "type": "SliderInt",
+        "value": 14,
+        "min": 1,
+        "max": 60,
+        "step": 1,
+        "label": "Horizon (days)",
+    },
+    "compare_with": {
+        "type": "Select",
+        "value": OFF,
+        "values": [OFF, *PACKAGES],
+        "label": "Compare with",
+    },
+}
+
+page = SolaraViz(
+    DashboardModel(),
+    components=[(c, 0) for c in COMPONENTS],
+    model_params=model_params,
+    name="Hybrid threats and resilience in Belgium",
+)
