@@ -13,6 +13,7 @@ from the controls and steps the compared run along.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,10 +136,25 @@ def Status(model: DashboardModel) -> None:
 
 
 @solara.component
-def SectorView(model: DashboardModel) -> None:
+def FigureCard(
+    model: DashboardModel, title: str, draw: Callable[[HybridThreatModel], plt.Figure]
+) -> None:
+    """One figure of the model, in a card, redrawn at every refresh."""
     update_counter.get()
-    with solara.Card("Service per sector"):
-        _figure(figs.sector_curves(model))
+    with solara.Card(title):
+        _figure(draw(model))
+
+
+def SectorView(model: DashboardModel) -> Any:
+    return FigureCard(model, "Service per sector", figs.sector_curves)
+
+
+def TransitView(model: DashboardModel) -> Any:
+    return FigureCard(model, "Allied transit", figs.transit_progress)
+
+
+def TrustView(model: DashboardModel) -> Any:
+    return FigureCard(model, "Trust and narratives", figs.trust_and_reach)
 
 
 @solara.component
@@ -170,20 +186,6 @@ def event_table(model: HybridThreatModel, latest: int = 8) -> str:
         )
         rows.append(f"| {hour:g} | {kind} | {where} | {detail} |")
     return "\n".join(["| hour | event | asset | detail |", "|---|---|---|---|", *rows])
-
-
-@solara.component
-def TransitView(model: DashboardModel) -> None:
-    update_counter.get()
-    with solara.Card("Allied transit"):
-        _figure(figs.transit_progress(model))
-
-
-@solara.component
-def TrustView(model: DashboardModel) -> None:
-    update_counter.get()
-    with solara.Card("Trust and narratives"):
-        _figure(figs.trust_and_reach(model))
 
 
 @solara.component
