@@ -39,6 +39,9 @@ class UncertainParameter:
 
     #: Config path; ``*`` stands for every key of a mapping (with ``mode: scale``).
     path: str = MISSING
+    #: More paths that take the same value (or the same factor): a lever's strength and its
+    #: cost, say.
+    paths: list[str] = field(default_factory=list)
     low: float = MISSING
     high: float = MISSING
     #: ``uniform``, ``loguniform`` (low > 0) or ``triangular`` (with ``peak``).
@@ -122,16 +125,19 @@ def _is_number(value: Any) -> bool:
 
 def numeric_leaves(cfg: RunConfig, name: str, p: UncertainParameter) -> list[tuple[Any, str]]:
     """The numbers a parameter changes; a short error naming its path if there are none."""
-    found = [(c, k) for c, k in leaves(cfg, p.path) if _is_number(_get(c, k))]
+    found = []
+    for path in (p.path, *p.paths):
+        here = [(c, k) for c, k in leaves(cfg, path) if _is_number(_get(c, k))]
+        if p.mode == "set" and len(here) > 1:
+            raise ConfigError(
+                f"uncertainty.parameters.{name}.path",
+                f"one value per path with mode 'set' ({len(here)} match {path!r}; use 'scale')",
+            )
+        found += here
     if not found:
         raise ConfigError(
             f"uncertainty.parameters.{name}.path",
             f"a path to a number in the config, got {p.path!r}",
-        )
-    if p.mode == "set" and len(found) > 1:
-        raise ConfigError(
-            f"uncertainty.parameters.{name}.path",
-            f"one value with mode 'set' ({len(found)} match {p.path!r}; use mode 'scale')",
         )
     return found
 

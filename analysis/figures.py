@@ -353,3 +353,58 @@ def discovery_box(
     ax.set_xlabel("position within the sampled range (red: restricted by the box)")
     ax.set_title(title)
     return _save(fig, outdir, "discovery_box")
+
+
+# ------------------------------------------------------------------ search over packages
+def pareto_front(trials: pd.DataFrame, front: pd.DataFrame, outdir: Path) -> Path:
+    """Every package evaluated, cost against total loss; the Pareto packages coloured by the
+    mean transit delay, with the 95 % interval of their loss."""
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ax.scatter(
+        trials.mitigation_cost_meur,
+        trials.total_loss,
+        s=12,
+        color="#c8c8c8",
+        label="packages evaluated",
+    )
+    ordered = front.sort_values("mitigation_cost_meur")
+    ax.errorbar(
+        ordered.mitigation_cost_meur,
+        ordered.total_loss,
+        yerr=ordered.get("total_loss_ci"),
+        fmt="none",
+        ecolor="#4c72b0",
+        alpha=0.6,
+    )
+    points = ax.scatter(
+        ordered.mitigation_cost_meur,
+        ordered.total_loss,
+        s=36,
+        c=ordered.transit_mean_delay_h,
+        cmap="viridis",
+        zorder=3,
+        label="Pareto packages",
+    )
+    fig.colorbar(points, ax=ax, label="mean transit delay (h)")
+    ax.set_xlabel("cost of the package (million euro)")
+    ax.set_ylabel("total loss (hours of full outage per inhabitant)")
+    ax.set_title("What each package costs and what it leaves")
+    ax.legend(loc="upper right")
+    return _save(fig, outdir, "pareto_front")
+
+
+def lever_coordinates(front: pd.DataFrame, levers: list[str], outdir: Path) -> Path:
+    """Parallel coordinates of the Pareto packages' lever intensities, coloured by cost."""
+    fig, ax = plt.subplots(figsize=(max(8, 0.8 * len(levers)), 4.5))
+    cmap = plt.get_cmap("plasma")
+    span = float(np.ptp(front.mitigation_cost_meur)) or 1.0
+    x = np.arange(len(levers))
+    for r in front.itertuples():
+        colour = cmap((r.mitigation_cost_meur - front.mitigation_cost_meur.min()) / span)
+        ax.plot(x, [getattr(r, lv) for lv in levers], color=colour, alpha=0.7)
+    ax.set_xticks(x, [lv.replace("_", " ") for lv in levers], rotation=35, ha="right")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("intensity (0 = not bought, 1 = as configured)")
+    ax.set_title("Lever intensities of the Pareto packages (colour: cost, dark = cheap)")
+    ax.grid(axis="x", alpha=0.4)
+    return _save(fig, outdir, "lever_coordinates")

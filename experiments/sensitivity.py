@@ -27,23 +27,21 @@ discovery to ``<out>/discovery_box.csv``, and figures and a report to ``<out>/re
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
 from abm.api import load_config
 from abm.errors import ConfigError
-from abm.results import write_json, write_parquet
+from abm.results import write_json
 from abm.uncertainty import load_uncertainty, salib_problem, validate_uncertainty
 from analysis import sensitivity as gsa
-from analysis.catalog import build_catalog
 from analysis.sensitivity_report import write_report
+from experiments import designs
 
 DRIVER_KEYS = ("method", "n", "out", "uncertainty", "block_size", "discover", "above", "seed")
 DEFAULT_N = {"sobol": 64, "morris": 20}
@@ -118,9 +116,7 @@ def prepare(argv: list[str]) -> dict[str, Any]:
         )
     design = gsa.sample(problem, method, n, seed)
     table = pd.DataFrame(design, columns=problem["names"])
-    table.insert(0, "design_row", np.arange(len(table)))
-    write_parquet(_arrow(table), out / "design.parquet")
-    (out / "uncertainty.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(spec)))
+    designs.write_design(out, table, spec)
     write_json(plan, plan_file)
     return {
         **plan,
@@ -133,54 +129,22 @@ def prepare(argv: list[str]) -> dict[str, Any]:
     }
 
 
-def _arrow(table: pd.DataFrame):
-    import pyarrow as pa
-
-    return pa.Table.from_pandas(table, preserve_index=False)
-
-
 def run_design(plan: dict[str, Any]) -> int:
     """Run the design as a sweep of ``experiments.run``, one job per block of rows."""
-    out = plan["out"]
-    blocks = -(-len(plan["design"]) // plan["block_size"])
-    cmd = [
-        sys.executable,
-        "-m",
-        "experiments.run",
-        "-m",
-        *plan["model_overrides"],
-        f"design.file='{out / 'design.parquet'}'",
-        f"design.uncertainty='{out / 'uncertainty.yaml'}'",
-        f"design.block_size={plan['block_size']}",
-        f"design.block=range(0,{blocks})",
-        "print_summary=false",
-        f"hydra.sweep.dir='{out / 'runs'}'",
-        *plan["hydra_overrides"],
-    ]
+    rows, size = len(plan["design"]), plan["block_size"]
     print(
-        f"{plan['method']}: {len(plan['design'])} runs of {plan['problem']['num_vars']} "
-        f"parameters in {blocks} jobs -> {out}",
+        f"{plan['method']}: {rows} runs of {plan['problem']['num_vars']} parameters in "
+        f"{-(-rows // size)} jobs -> {plan['out']}",
         flush=True,
     )
-    return subprocess.run(cmd, stdout=subprocess.DEVNULL).returncode
+    return designs.run_design(
+        plan["out"], rows, size, plan["model_overrides"], plan["hydra_overrides"]
+    )
 
 
 def collect(plan: dict[str, Any]) -> pd.DataFrame:
     """Per design row, the mean of each outcome over its replicates (in design order)."""
-    catalog = build_catalog(plan["out"] / "runs")
-    failed = catalog[catalog.status != "complete"]
-    if len(failed):
-        jobs = ", ".join(sorted(set(failed.job)))
-        raise RuntimeError(
-            f"{failed.job.nunique()} job(s) did not finish ({jobs}); see their error.json, fix, "
-            "and run the same command again to resume"
-        )
-    done = catalog[catalog.design_row.notna()]
-    outcomes = done.groupby("design_row")[list(gsa.OUTCOMES)].mean()
-    missing = np.setdiff1d(plan["design"].design_row, outcomes.index.astype(int))
-    if missing.size:
-        raise RuntimeError(f"{missing.size} design rows have no results (first: {missing[0]})")
-    return outcomes.reindex(plan["design"].design_row)
+    return designs.collect(plan["out"], list(gsa.OUTCOMES), len(plan["design"]))[list(gsa.OUTCOMES)]
 
 
 def analyse(plan: dict[str, Any], outcomes: pd.DataFrame) -> Path:
