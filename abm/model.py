@@ -258,6 +258,7 @@ class HybridThreatModel(mesa.Model):
         self._all_working = self.assets.working.copy()
         self._all_supplied = np.ones(len(self.world.need_asset), dtype=bool)
         self._capacity: np.ndarray | None = None
+        self._masks: dict[tuple[str, ...], np.ndarray] = {}
         self.cell = self.world.asset_sector * self.world.regions.n + self.world.asset_region
         self.inoperability = np.zeros((self.world.regions.n, len(SECTORS)))
         self.loss = np.zeros(len(SECTORS))
@@ -517,10 +518,13 @@ class HybridThreatModel(mesa.Model):
         self.scenario_demand = extra
 
     def _region_mask(self, regions: list[str]) -> np.ndarray:
-        """Regions that a list of place names designates; an empty list means everywhere."""
-        if not regions:
-            return np.ones(self.world.regions.n, dtype=bool)
-        return self.world.regions.mask(regions)
+        """Regions that a list of place names designates; an empty list means everywhere.
+        Remembered per list, since hazards ask every step."""
+        key = tuple(regions)
+        if key not in self._masks:
+            w = self.world.regions
+            self._masks[key] = w.mask(regions) if regions else np.ones(w.n, dtype=bool)
+        return self._masks[key]
 
     def sabotage_protection(self) -> np.ndarray:
         """Protection against sabotage: guarded assets get at least the guards' protection."""

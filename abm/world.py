@@ -63,11 +63,8 @@ class Regions:
 
     def mask(self, names: str | Iterable[str]) -> np.ndarray:
         """Per region, whether it is one of ``names`` or lies in one of them (provinces)."""
-        names = {names} if isinstance(names, str) else set(names)
-        return np.array(
-            [k in names or p in names for k, p in zip(self.keys, self.province, strict=True)],
-            dtype=bool,
-        )
+        names = [names] if isinstance(names, str) else list(names)
+        return np.isin(self.keys, names) | np.isin(self.province, names)
 
     def indices(self, names: str | Iterable[str]) -> np.ndarray:
         """Indices of the regions that ``names`` designate (see :meth:`mask`)."""
