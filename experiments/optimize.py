@@ -10,7 +10,8 @@ Arguments are ``key=value``:
   (default 10; 0 skips it), ``robust_max``: how many Pareto packages at most (default 10),
   ``uncertainty``: the set they are drawn from (default ``default``), ``satisfice``: the total
   loss a package should stay at or below (default: the median over packages and scenarios);
-- ``out`` (default ``outputs/optimize``), ``seed`` (of the search), ``block_size`` (default 16);
+- ``out`` (default ``outputs/optimize``), ``seed`` (of the search), ``block_size`` (packages
+  per job; default a quarter of a generation);
 - anything else overrides the model (``size=smoke``, ``replicates=10``, ``scenario=...``) or
   Hydra (a launcher), for every evaluation.
 
@@ -71,7 +72,7 @@ DRIVER_KEYS = (
     "seed",
     "block_size",
 )
-DEFAULT_OBJECTIVES = ["total_loss", "mitigation_cost_meur", "transit_mean_delay_h"]
+DEFAULT_OBJECTIVES = ("total_loss", "mitigation_cost_meur", "transit_mean_delay_h")
 SUMMARY_OUTCOMES = (
     "total_loss",
     "mitigation_cost_meur",
@@ -131,7 +132,7 @@ def prepare(argv: list[str]) -> dict[str, Any]:
     """Check every input before anything runs."""
     driver, model_overrides, hydra_overrides = parse(argv)
     objectives = [o for o in driver.get("objectives", "").strip("[]").split(",") if o]
-    objectives = objectives or DEFAULT_OBJECTIVES
+    objectives = objectives or list(DEFAULT_OBJECTIVES)
     for o in objectives:
         if o not in SUMMARY_OUTCOMES:
             raise ConfigError("objectives", f"names among {', '.join(SUMMARY_OUTCOMES)}; got {o!r}")
@@ -148,7 +149,7 @@ def prepare(argv: list[str]) -> dict[str, Any]:
         "robust_max": _number(driver, "robust_max", 10, int),
         "satisfice": _number(driver, "satisfice", None),
         "seed": _number(driver, "seed", 0, int),
-        "block_size": max(1, _number(driver, "block_size", 16, int)),
+        "block_size": _number(driver, "block_size", None, int),
         "out": Path(driver.get("out", "outputs/optimize")).resolve(),
         "model_overrides": model_overrides,
         "hydra_overrides": hydra_overrides,
@@ -157,6 +158,10 @@ def prepare(argv: list[str]) -> dict[str, Any]:
         "space": space,
         "costs": {k: lv.cost_meur for k, lv in cfg.mitigation.levers.items()},
     }
+    if plan["block_size"] is None:  # four jobs a generation, so workers share it evenly
+        plan["block_size"] = max(1, -(-plan["population"] // 4))
+    if plan["block_size"] < 1:
+        raise ConfigError("block_size", f"at least 1 package per job, got {plan['block_size']}")
     if plan["n_trials"] < 1 or plan["population"] < 2:
         raise ConfigError("n_trials", "at least 1 trial and a population of at least 2")
     if plan["budget"] is not None and plan["budget"] <= 0:
