@@ -266,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         trials = search(plan)
         trials.to_csv(out / "trials.csv", index=False)
-        front = trials[pareto_mask(trials[plan["objectives"]].to_numpy())]
+        # NSGA-II may propose the same package twice: keep one of each on the front.
+        unique = trials.drop_duplicates(subset=list(plan["space"].parameters))
+        front = unique[pareto_mask(unique[plan["objectives"]].to_numpy())]
         front.sort_values("mitigation_cost_meur").to_csv(out / "pareto.csv", index=False)
         robust = robust_check(plan, front) if plan["robust"] else None
     except RuntimeError as err:
