@@ -42,14 +42,13 @@ class Groups:
     #: (R,) destination area (province) of each region, and (G,) of each group's region.
     region_area: np.ndarray
     area: np.ndarray
+    #: Sums over groups per region, and over regions per area.
+    region_sums: RegionSums
+    area_sums: RegionSums
 
     @property
     def n(self) -> int:
         return len(self.region)
-
-    #: Sums over groups per region, and over regions per area.
-    region_sums: RegionSums
-    area_sums: RegionSums
 
     @property
     def n_areas(self) -> int:

@@ -107,8 +107,7 @@ def test_a_smoke_search_on_the_model(tmp_path):
         "robust_max=3",
         f"out={out}",
         "size=smoke",
-        "replicates=2",
-        "horizon_days=10",
+        "replicates=1",
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     trials = pd.read_csv(out / "trials.csv")
