@@ -41,7 +41,7 @@ run: setup
 
 test: setup browser
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # Chromium for the end-to-end test of the dashboard.
 browser:
