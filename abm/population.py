@@ -45,14 +45,11 @@ class Groups:
     #: Sums over groups per region, and over regions per area.
     region_sums: RegionSums
     area_sums: RegionSums
+    n_areas: int
 
     @property
     def n(self) -> int:
         return len(self.region)
-
-    @property
-    def n_areas(self) -> int:
-        return int(self.region_area.max()) + 1
 
 
 def build_groups(cfg: PopulationConfig, regions: Regions) -> Groups:
@@ -85,7 +82,8 @@ def build_groups(cfg: PopulationConfig, regions: Regions) -> Groups:
         region_area=region_area,
         area=region_area[region],
         region_sums=RegionSums(region, regions.n),
-        area_sums=RegionSums(region_area, int(region_area.max()) + 1),
+        area_sums=RegionSums(region_area, len(area_index)),
+        n_areas=len(area_index),
     )
 
 

@@ -199,7 +199,7 @@ def CompareView(model: DashboardModel) -> None:
         _figure(figs.comparison(model, model.other))
 
 
-COMPONENTS = [Status, SectorView, RegionView, EventLog, TransitView, TrustView, CompareView]
+COMPONENTS = (Status, SectorView, RegionView, EventLog, TransitView, TrustView, CompareView)
 #: Where each view starts on SolaraViz's grid of 12 columns and 30-pixel rows: (x, y, w, h).
 LAYOUT = {
     "Status": (0, 0, 5, 6),

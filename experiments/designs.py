@@ -20,9 +20,29 @@ import pyarrow as pa
 from omegaconf import OmegaConf
 from scipy import stats
 
+from abm.errors import ConfigError
 from abm.results import write_parquet
 from abm.uncertainty import UncertaintyConfig
 from analysis.catalog import build_catalog
+
+
+def split_arguments(
+    argv: list[str], driver_keys: tuple[str, ...]
+) -> tuple[dict[str, str], list[str], list[str]]:
+    """Split ``key=value`` arguments into the driver's own (``driver_keys``), the model's
+    overrides and Hydra's (``hydra.*``, ``hydra/*``: a launcher, say)."""
+    driver, model, hydra_args = {}, [], []
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        if not sep:
+            raise ConfigError(arg, "arguments are key=value")
+        if key in driver_keys:
+            driver[key] = value
+        elif key.startswith(("hydra.", "hydra/")):
+            hydra_args.append(arg)
+        else:
+            model.append(arg)
+    return driver, model, hydra_args
 
 
 def write_design(directory: Path, values: pd.DataFrame, spec: UncertaintyConfig) -> None:

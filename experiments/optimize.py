@@ -100,22 +100,6 @@ def lever_space(cfg: RunConfig) -> UncertaintyConfig:
     return UncertaintyConfig(name="levers", parameters=parameters)
 
 
-def parse(argv: list[str]) -> tuple[dict[str, str], list[str], list[str]]:
-    """Split ``key=value`` arguments into the driver's, the model's and Hydra's."""
-    driver, model, hydra_args = {}, [], []
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        if not sep:
-            raise ConfigError(arg, "arguments are key=value")
-        if key in DRIVER_KEYS:
-            driver[key] = value
-        elif key.startswith(("hydra.", "hydra/")):
-            hydra_args.append(arg)
-        else:
-            model.append(arg)
-    return driver, model, hydra_args
-
-
 def _number(driver: dict[str, str], key: str, default: float | None, kind: type = float) -> Any:
     if key not in driver:
         return default
@@ -130,7 +114,7 @@ def _number(driver: dict[str, str], key: str, default: float | None, kind: type 
 
 def prepare(argv: list[str]) -> dict[str, Any]:
     """Check every input before anything runs."""
-    driver, model_overrides, hydra_overrides = parse(argv)
+    driver, model_overrides, hydra_overrides = designs.split_arguments(argv, DRIVER_KEYS)
     objectives = [o for o in driver.get("objectives", "").strip("[]").split(",") if o]
     objectives = objectives or list(DEFAULT_OBJECTIVES)
     for o in objectives:

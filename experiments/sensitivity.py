@@ -47,22 +47,6 @@ DRIVER_KEYS = ("method", "n", "out", "uncertainty", "block_size", "discover", "a
 DEFAULT_N = {"sobol": 64, "morris": 20}
 
 
-def parse(argv: list[str]) -> tuple[dict[str, str], list[str], list[str]]:
-    """Split ``key=value`` arguments into the driver's, the model's and Hydra's."""
-    driver, model, hydra_args = {}, [], []
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        if not sep:
-            raise ConfigError(arg, "arguments are key=value")
-        if key in DRIVER_KEYS:
-            driver[key] = value
-        elif key.startswith(("hydra.", "hydra/")):
-            hydra_args.append(arg)
-        else:
-            model.append(arg)
-    return driver, model, hydra_args
-
-
 def _int(driver: dict[str, str], key: str, default: int, minimum: int) -> int:
     try:
         value = int(driver.get(key, default))
@@ -75,7 +59,7 @@ def _int(driver: dict[str, str], key: str, default: int, minimum: int) -> int:
 
 def prepare(argv: list[str]) -> dict[str, Any]:
     """Check everything and write the design; nothing runs if any input is wrong."""
-    driver, model_overrides, hydra_overrides = parse(argv)
+    driver, model_overrides, hydra_overrides = designs.split_arguments(argv, DRIVER_KEYS)
     method = driver.get("method", "sobol")
     if method not in gsa.METHODS:
         raise ConfigError("method", f"one of {', '.join(gsa.METHODS)}, got {method!r}")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -86,19 +83,11 @@ def test_lever_intensities_span_none_to_the_full_package():
     assert runs[2].summary()["total_loss"] < runs[1].summary()["total_loss"]
 
 
-def optimize(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "experiments.optimize", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 @pytest.mark.slow
-def test_a_smoke_search_on_the_model(tmp_path):
+def test_a_smoke_search_on_the_model(tmp_path, run_module):
     out = tmp_path / "opt"
-    proc = optimize(
+    proc = run_module(
+        "experiments.optimize",
         "objectives=[total_loss,mitigation_cost_meur,transit_mean_delay_h]",
         "budget=150",
         "n_trials=8",
@@ -123,10 +112,10 @@ def test_a_smoke_search_on_the_model(tmp_path):
     assert sorted(catalog.design_row.astype(int).unique()) == [0, 1, 2, 3]
 
 
-def test_bad_input_stops_before_anything_runs(tmp_path):
+def test_bad_input_stops_before_anything_runs(tmp_path, run_module):
     out = tmp_path / "bad"
-    proc = optimize("objectives=[total_loss,happiness]", f"out={out}")
+    proc = run_module("experiments.optimize", "objectives=[total_loss,happiness]", f"out={out}")
     assert proc.returncode == 2 and "objectives" in proc.stderr and "Traceback" not in proc.stderr
-    proc = optimize("budget=-5", f"out={out}")
+    proc = run_module("experiments.optimize", "budget=-5", f"out={out}")
     assert proc.returncode == 2 and "budget" in proc.stderr
     assert not out.exists()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -160,17 +158,8 @@ delay: {path: responders.decision_delay_hours, low: 6, high: 72}
 """
 
 
-def sensitivity(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "experiments.sensitivity", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 @pytest.mark.slow
-def test_a_small_sobol_run_on_the_model(tmp_path):
+def test_a_small_sobol_run_on_the_model(tmp_path, run_module):
     out = tmp_path / "gsa"
     args = [
         "method=sobol",
@@ -182,7 +171,7 @@ def test_a_small_sobol_run_on_the_model(tmp_path):
         "replicates=1",
         "horizon_days=14",
     ]
-    proc = sensitivity(*args)
+    proc = run_module("experiments.sensitivity", *args)
     assert proc.returncode == 0, proc.stderr[-2000:]
     indices = pd.read_csv(out / "sobol_indices.csv")
     assert list(indices.columns[:6]) == ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
@@ -202,16 +191,17 @@ def test_a_small_sobol_run_on_the_model(tmp_path):
         design.set_index("design_row").budget.loc[catalog.design_row.astype(int)].to_numpy()
     )
     # Running the same command again resumes: nothing reruns, the indices are the same.
-    again = sensitivity(*args)
+    again = run_module("experiments.sensitivity", *args)
     assert again.returncode == 0
     assert again.stderr.count("already complete") == 2  # both jobs
     pd.testing.assert_frame_equal(pd.read_csv(out / "sobol_indices.csv"), indices)
 
 
 @pytest.mark.slow
-def test_a_small_morris_run_on_the_model(tmp_path):
+def test_a_small_morris_run_on_the_model(tmp_path, run_module):
     out = tmp_path / "morris"
-    proc = sensitivity(
+    proc = run_module(
+        "experiments.sensitivity",
         "method=morris",
         "n=4",
         f"out={out}",
@@ -226,15 +216,17 @@ def test_a_small_morris_run_on_the_model(tmp_path):
     assert len(indices) == len(OUTCOMES) * 3
 
 
-def test_bad_input_stops_before_anything_runs(tmp_path):
+def test_bad_input_stops_before_anything_runs(tmp_path, run_module):
     out = tmp_path / "bad"
     bad = write_set(tmp_path, "x: {path: responders.guard_protection, low: 0.5, high: 1.5}")
-    proc = sensitivity("method=sobol", "n=8", f"out={out}", f"uncertainty={bad}")
+    proc = run_module(
+        "experiments.sensitivity", "method=sobol", "n=8", f"out={out}", f"uncertainty={bad}"
+    )
     assert proc.returncode == 2
     assert "uncertainty.parameters.x.high" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not out.exists()
-    proc = sensitivity("method=sobol", "n=12", f"out={out}")
+    proc = run_module("experiments.sensitivity", "method=sobol", "n=12", f"out={out}")
     assert proc.returncode == 2 and "n: a power of 2" in proc.stderr
-    proc = sensitivity("method=fast", f"out={out}")
+    proc = run_module("experiments.sensitivity", "method=fast", f"out={out}")
     assert proc.returncode == 2 and "method" in proc.stderr
