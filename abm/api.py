@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException, MissingConfigException
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from abm.config import RunConfig, register_configs
 from abm.errors import ConfigError
+from abm.validation import validate
 
 CONFIG_MODULE = "configs"
 CONFIG_NAME = "config"
@@ -59,6 +61,27 @@ def load_config(
     except (HydraException, OmegaConfBaseException) as err:
         raise ConfigError("overrides", str(err).splitlines()[0]) from None
     return OmegaConf.to_object(cfg)
+
+
+def resolve_config(
+    config: RunConfig | DictConfig | None,
+    rng: int | None,
+    scenario: str | None,
+    overrides: Sequence[str],
+    keywords: dict[str, Any],
+) -> tuple[RunConfig, int]:
+    """The validated config and seed a model is built from: the config given, or one composed
+    from a scenario, overrides and top-level keywords; the seed given, or the config's."""
+    if config is None:
+        config = load_config(scenario, overrides=overrides, **keywords)
+    elif scenario is not None or overrides or keywords:
+        raise TypeError("give either config or scenario/overrides/keywords, not both")
+    cfg: RunConfig = OmegaConf.to_object(config) if isinstance(config, DictConfig) else config
+    seed = cfg.seed if rng is None else rng
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+        raise ConfigError("seed", f"a non-negative integer, got {seed!r}")
+    validate(cfg)
+    return cfg, int(seed)
 
 
 def run_replicate(

@@ -310,27 +310,15 @@ class WindowConfig:
 class LeverConfig:
     """A mitigation lever: one mechanism, its strength, its cost and when it starts acting.
 
-    ``strength`` means, by ``kind``: ``hardening`` the share of the gap to full protection
-    closed; ``backup_power`` hours of backup added to power needs; ``cyber_hygiene`` the share
-    of the gap to full cyber maturity closed; ``repair_capacity`` the relative increase in crews
-    (response times shrink by the same factor);
-    ``household_stockpiles`` hours of household autonomy added; ``strategic_stockpiles`` the
-    stock the crisis centre releases at activation, as spare capacity in the target sectors (a
-    share of demand); ``prebunking`` the effect size d on the credibility of misinformation at
-    its start; ``territorial_reserve`` assets guarded, added to Defence's own; ``intelligence``
-    the chance per hour of finding each active cell, added to the security services' own;
-    ``strategic_communication`` the increase of the stifling rate after activation (0.5: 50%
-    faster); ``legal_framework`` the share of the decision delay removed; ``civil_contracts``
-    surge crews after activation, relative to standing crews. Standing crews
-    (``repair_capacity``) and surge crews (``civil_contracts``) add up.
+    What ``strength`` means, its unit and range, and what ``targets`` names are declared per
+    ``kind`` in the lever registry (:data:`abm.levers.LEVERS`; the lever table of docs/ODD.md).
     """
 
     kind: str = MISSING
     label: str = ""
     strength: float = MISSING
-    #: Asset types (hardening, backup_power), sectors (household and strategic stockpiles),
-    #: operator sectors (cyber_hygiene, repair_capacity) or cohorts (prebunking); empty means
-    #: all.
+    #: What the lever acts on: asset types, sectors or cohorts, as its kind declares; empty
+    #: means all.
     targets: list[str] = field(default_factory=list)
     start_hour: float = 0.0
     #: Cost in million euro, with a low and high bound where it is uncertain.

@@ -32,7 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from abm.sectors import SECTORS
+from abm.config import RunConfig
+from abm.errors import ConfigError
+from abm.sectors import SECTOR_INDEX, SECTORS
+from abm.world import World, data_path
 
 __all__ = [
     "KINDS",
@@ -334,3 +337,20 @@ def load_interdependency(
     for arr in arrays:
         arr.setflags(write=False)
     return InterdependencyTable(order, *arrays)
+
+
+def sector_matrix(cfg: RunConfig, world: World) -> np.ndarray:
+    """The A* the model uses, checked against the asset graph so no dependency counts twice."""
+    if cfg.sectors.a_star is not None:
+        a_star = np.asarray(cfg.sectors.a_star, dtype=float)
+    else:
+        a_star = load_interdependency(data_path(cfg.sectors.interdependency_file)).a_star
+    for dependent, supplier in sorted(world.sector_pairs_in_graph()):
+        value = a_star[SECTOR_INDEX[dependent], SECTOR_INDEX[supplier]]
+        if value != 0:
+            raise ConfigError(
+                "sectors.a_star",
+                f"entry {dependent} <- {supplier} is {value:g}, but the asset graph already "
+                "carries that physical dependency; it must be 0",
+            )
+    return a_star

@@ -15,6 +15,7 @@ import typing
 from collections.abc import Iterator
 
 from abm import config as schema
+from abm.levers import LEVERS
 
 PLACEHOLDERS = {
     "resources": "<resource>",
@@ -58,6 +59,10 @@ SOURCES = {
     "design.block": "set by experiments.sensitivity",
     "design.block_size": "set by experiments.sensitivity",
 }
+
+
+#: Lever fields whose meaning, unit and range depend on the lever's kind (the lever table).
+BY_LEVER = ("mitigation.levers.<lever>.strength", "mitigation.levers.<lever>.targets")
 
 
 def _comments(cls: type) -> dict[str, str]:
@@ -148,11 +153,34 @@ def unit_and_range(path: str, kind: str) -> tuple[str, str]:
     return "-", ">= 0"
 
 
+#: What a lever's ``targets`` names, in the lever table.
+TARGET_WORDS = {"asset_types": "asset types", "sectors": "sectors", "cohorts": "cohorts"}
+
+
+def lever_table() -> str:
+    """The Markdown table of the lever registry (:data:`abm.levers.LEVERS`) in docs/ODD.md:
+    what each lever's strength means, its unit and range, and what its targets name."""
+    rows = [
+        "| lever | acts on | strength | unit | range | targets | also reads |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for kind, lever in LEVERS.items():
+        targets = TARGET_WORDS[lever.targets] if lever.targets else "none"
+        also = ", ".join(f"`{f}`" for f in lever.fields) or "-"
+        rows.append(
+            f"| `{kind}` | {lever.acts_on} | {lever.strength} | {lever.unit} | {lever.range} "
+            f"| {targets} | {also} |"
+        )
+    return "\n".join(rows)
+
+
 def table() -> str:
     """The Markdown parameter table of docs/ODD.md."""
     rows = ["| parameter | unit | range | source | description |", "|---|---|---|---|---|"]
     for path, kind, note in schema_parameters():
         unit, allowed = unit_and_range(path, kind)
+        if path in BY_LEVER:
+            unit, allowed = "by lever", "see the lever table"
         leaf = path.rsplit(".", 1)[-1]
         source = SOURCES.get(
             path, "identifier" if leaf in ("name", "label", "description") else "assumption"
@@ -163,3 +191,5 @@ def table() -> str:
 
 if __name__ == "__main__":
     print(table())
+    print()
+    print(lever_table())

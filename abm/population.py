@@ -16,7 +16,7 @@ from scipy.special import ndtr, ndtri
 
 from abm.config import NarrativeSeedConfig, PopulationConfig
 from abm.narratives import RegionSums, spread
-from abm.sectors import SECTOR_INDEX, SECTORS
+from abm.vocabulary import BEHAVIOURS, SECTOR_INDEX, SECTORS
 from abm.world import Regions
 
 ENERGY, FOOD_WATER, HEALTH, POPULATION_FLOWS, FINANCE = (
@@ -32,7 +32,7 @@ class Groups:
     region: np.ndarray  # (G,) region index
     cohort: np.ndarray  # (G,) cohort index
     size: np.ndarray  # (G,) members
-    stock_capacity: np.ndarray  # (G, S) hours of autonomy
+    stock_hours: np.ndarray  # (G, S) hours of autonomy households keep, before any lever
     trust0: np.ndarray
     susceptibility: np.ndarray
     media_literacy: np.ndarray
@@ -72,7 +72,7 @@ def build_groups(cfg: PopulationConfig, regions: Regions) -> Groups:
         region=region,
         cohort=cohort,
         size=regions.population[region] * share[cohort],
-        stock_capacity=stock[cohort],
+        stock_hours=stock[cohort],
         trust0=per_group("trust"),
         susceptibility=per_group("susceptibility"),
         media_literacy=per_group("media_literacy"),
@@ -94,6 +94,7 @@ class GroupState:
     home: np.ndarray  # (G,) members at home
     displaced: np.ndarray  # (G, A) members displaced, by the area (province) they are in
     stocks: np.ndarray  # (G, S) hours of autonomy left
+    stock_capacity: np.ndarray  # (G, S) hours of autonomy when full (levers raise it)
     trust: np.ndarray  # (G,)
     hardship: np.ndarray  # (G,) recent unmet-need fraction
     unmet: np.ndarray  # (G, S) unmet need accumulated, person-hours
@@ -105,7 +106,8 @@ class GroupState:
         return cls(
             home=groups.size.copy(),
             displaced=np.zeros((groups.n, groups.n_areas)),
-            stocks=groups.stock_capacity.copy(),
+            stocks=groups.stock_hours.copy(),
+            stock_capacity=groups.stock_hours.copy(),
             trust=groups.trust0.copy(),
             hardship=np.zeros(groups.n),
             unmet=np.zeros((groups.n, len(SECTORS))),
@@ -221,7 +223,7 @@ def meet_needs(
     refill = shortfall[groups.region] <= 1e-12
     state.stocks = np.where(
         refill,
-        np.minimum(groups.stock_capacity, state.stocks + restock_per_hour * dt),
+        np.minimum(state.stock_capacity, state.stocks + restock_per_hour * dt),
         state.stocks,
     )
     away = (  # (G, S) person-weighted shortfall where they are
@@ -343,9 +345,6 @@ def demand(
 #: population times cohort shares, which need not add back to it in the last bits).
 REST_TOLERANCE = 1e-12
 
-#: Behaviours a narrative can push.
-BEHAVIOURS = ("panic_buying", "bank_run", "fear", "distrust")
-
 
 class PopulationLayer:
     """The population phase of a step: needs, narratives, trust, displacement, then demand.
@@ -454,6 +453,12 @@ class PopulationLayer:
         self._at_rest = False
         return float(leavers.sum())
 
+    def add_stocks(self, sectors: np.ndarray, hours: float) -> None:
+        """Give every household ``hours`` more autonomy in ``sectors``, filled at once (a
+        household stockpiling campaign)."""
+        self.state.stock_capacity[:, sectors] += hours
+        self.state.stocks[:, sectors] += hours
+
     def add_prebunking(
         self,
         target: np.ndarray,
@@ -549,7 +554,7 @@ class PopulationLayer:
             national_reach = self.reach() @ g.size / g.size.sum()
             self.peak_belief = max(self.peak_belief, float(national_reach.max()))
         self._at_rest = bool(
-            np.array_equal(st.stocks, g.stock_capacity)
+            np.array_equal(st.stocks, st.stock_capacity)
             and not st.displaced.any()
             and not self.acting.any()
             and not (self.spreader > 1e-12).any()

@@ -91,6 +91,8 @@ class Transit:
         on_routes = {p for route in self.routes for p in route}
         self.rail = {p: _corridor(world, places[p], RAIL_TYPES) for p in on_routes}
         self.road = {p: _corridor(world, places[p], ROAD_TYPES) for p in on_routes}
+        #: Extra demand per region and sector from host-nation support, as of the last step.
+        self.demand = np.zeros((world.regions.n, len(SECTOR_INDEX)))
 
     def deploying(self, hour: float) -> bool:
         """From a day before the first landing until the last serial has crossed: the planned
@@ -117,7 +119,7 @@ class Transit:
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
     def step(self, hour: float, working: np.ndarray, service: np.ndarray) -> None:
-        """Advance every serial that can move now.
+        """Advance every serial that can move now; then the support the serials draw.
 
         Args:
             hour: Start of the current step.
@@ -145,6 +147,7 @@ class Transit:
             if leg_hours is not None:
                 self.phase[u] = MOVING
                 self.ready_at[u] = hour + leg_hours
+        self.demand = self.support_demand(self.world.regions.population)
 
     def _leg_hours(
         self, place: int, working: np.ndarray, service: np.ndarray, heavy: bool

@@ -13,17 +13,26 @@ from typing import Any
 import numpy as np
 
 from abm import interdependency
-from abm.config import AdversaryConfig, MitigationConfig, PopulationConfig, RunConfig, WorldConfig
+from abm.config import (
+    AdversaryConfig,
+    LeverConfig,
+    PopulationConfig,
+    RunConfig,
+    WorldConfig,
+)
 from abm.errors import ConfigError
-from abm.mitigation import LEVER_KINDS
-from abm.population import BEHAVIOURS
-from abm.sectors import SECTORS
+from abm.levers import LEVERS
+from abm.vocabulary import (
+    ACTIONS,
+    AREA_KINDS,
+    BEHAVIOURS,
+    RESOURCE_SCOPES,
+    SECTORS,
+    SHOCK_KINDS,
+    STRATEGIES,
+)
 from abm.world import load_regions
-from agents.adversary import ACTIONS, STRATEGIES
 
-AREA_KINDS = ("belgium", "federated_region", "province")
-SHOCK_KINDS = ("damage", "grid_loss")
-RESOURCE_SCOPES = ("region", "province", "national")
 SHARE_TOLERANCE = 1e-6
 
 
@@ -298,33 +307,34 @@ def validate_adversary(adv: AdversaryConfig, regions: tuple[str, ...]) -> None:
 
 
 def validate_mitigation(cfg: RunConfig) -> None:
-    """Check every lever: kind, strength, targets, start, costs."""
-    m: MitigationConfig = cfg.mitigation
-    targets_of = {
-        "hardening": tuple(cfg.world.asset_types),
-        "backup_power": tuple(cfg.world.asset_types),
-        "cyber_hygiene": SECTORS,
-        "repair_capacity": SECTORS,
-        "household_stockpiles": SECTORS,
-        "strategic_stockpiles": SECTORS,
-        "prebunking": tuple(cfg.population.cohorts),
-        "territorial_reserve": (),
-        "intelligence": (),
-        "strategic_communication": (),
-        "legal_framework": (),
-        "civil_contracts": (),
+    """Check every lever against its entry in the lever registry: kind, strength, targets,
+    the fields only some levers read; then start and costs."""
+    names_of = {
+        "asset_types": tuple(cfg.world.asset_types),
+        "sectors": SECTORS,
+        "cohorts": tuple(cfg.population.cohorts),
     }
-    for name, lever in m.levers.items():
+    defaults = LeverConfig(kind="", strength=0.0, cost_meur=0.0)
+    for name, lever in cfg.mitigation.levers.items():
         key = f"mitigation.levers.{name}"
-        _one_of(f"{key}.kind", lever.kind, LEVER_KINDS)
-        if lever.kind in ("hardening", "cyber_hygiene"):
-            _probability(f"{key}.strength", lever.strength)
-        elif lever.kind == "legal_framework" and not 0 <= lever.strength < 1:
-            raise ConfigError(f"{key}.strength", f"a share in [0, 1), got {lever.strength!r}")
-        else:
-            _non_negative(f"{key}.strength", lever.strength)
+        _one_of(f"{key}.kind", lever.kind, LEVERS)
+        entry = LEVERS[lever.kind]
+        if not entry.range.allows(lever.strength):
+            raise ConfigError(
+                f"{key}.strength",
+                f"{entry.strength} ({entry.unit}), in {entry.range}, got {lever.strength!r}",
+            )
+        if lever.targets and entry.targets is None:
+            raise ConfigError(f"{key}.targets", f"none: {lever.kind} takes no targets")
         for j, target in enumerate(lever.targets):
-            _one_of(f"{key}.targets[{j}]", target, targets_of[lever.kind])
+            _one_of(f"{key}.targets[{j}]", target, names_of[entry.targets or ""])
+        for field_name in ("reach", "decay_days"):
+            value = getattr(lever, field_name)
+            if field_name not in entry.fields and value != getattr(defaults, field_name):
+                raise ConfigError(
+                    f"{key}.{field_name}",
+                    f"left unset: only {_levers_reading(field_name)} read it",
+                )
         _non_negative(f"{key}.start_hour", lever.start_hour)
         _non_negative(f"{key}.cost_meur", lever.cost_meur)
         low = lever.cost_meur if lever.cost_low_meur is None else lever.cost_low_meur
@@ -336,6 +346,10 @@ def validate_mitigation(cfg: RunConfig) -> None:
         _probability(f"{key}.reach", lever.reach)
         if lever.decay_days is not None:
             _positive(f"{key}.decay_days", lever.decay_days)
+
+
+def _levers_reading(field_name: str) -> str:
+    return ", ".join(kind for kind, lever in LEVERS.items() if field_name in lever.fields)
 
 
 def validate_transit(cfg: RunConfig, regions: tuple[str, ...]) -> None:

@@ -15,12 +15,11 @@ import numpy as np
 from scipy.special import ndtri
 
 from abm.config import CellConfig
+from abm.vocabulary import ACTIONS
 
 if TYPE_CHECKING:
-    from abm.model import HybridThreatModel
+    from abm.interfaces import ModelView
 
-ACTIONS = ("sabotage", "cyber", "disinformation")
-STRATEGIES = ("random", "weighted")
 #: Uniform draws a cell takes at every step it acts (fixed, so the layout never shifts).
 DRAWS = 8
 
@@ -32,21 +31,21 @@ def choose(weights: np.ndarray, u: float) -> int:
 
 
 class AdversaryCell(mesa.Agent):
-    """A hostile cell with a budget, capabilities, a target strategy and a risk of arrest."""
+    """A hostile cell with a budget, capabilities, a target strategy and a risk of arrest.
+
+    Its budget, whether it is active, and what it has learned are its row of
+    ``model.campaign``; this object holds its identity, its reach and its choices.
+    """
+
+    model: ModelView  # type: ignore[assignment]  # the model as agents see it
 
     def __init__(
-        self, model: HybridThreatModel, name: str, cfg: CellConfig, dimensions: list[str]
+        self, model: ModelView, index: int, name: str, cfg: CellConfig, dimensions: list[str]
     ) -> None:
-        super().__init__(model)
+        super().__init__(model)  # type: ignore[arg-type]
+        self.index = index
         self.name = name
         self.cfg = cfg
-        self.budget = float(cfg.budget) * model.cfg.scenario.adversary_budget_scale
-        self.active = True
-        #: What each action type has paid so far (learned when the adversary is adaptive),
-        #: and how often it was tried. Values start optimistic (1, the largest reward), so a
-        #: learning cell tries each action until experience says otherwise.
-        self.value = np.ones(len(ACTIONS))
-        self.tried = np.zeros(len(ACTIONS), dtype=np.int64)
         w = model.world
         self.region_mask = (
             w.regions.mask(cfg.regions)[w.asset_region]
@@ -64,17 +63,40 @@ class AdversaryCell(mesa.Agent):
             [cfg.capabilities.get(a, 0.0) if a in dimensions else 0.0 for a in ACTIONS]
         )
 
+    @property
+    def budget(self) -> float:
+        """Action points left."""
+        return float(self.model.campaign.budget[self.index])
+
+    @property
+    def active(self) -> bool:
+        """Not yet dismantled."""
+        return bool(self.model.campaign.active[self.index])
+
+    @property
+    def value(self) -> np.ndarray:
+        """What each action type has paid so far (learned when the adversary is adaptive)."""
+        return self.model.campaign.value[self.index]
+
+    @property
+    def tried(self) -> np.ndarray:
+        """How often each action type was tried."""
+        return self.model.campaign.tried[self.index]
+
     def can_act(self) -> bool:
         """Active, and able to pay for at least one of its actions."""
-        costs = self.model.action_costs
+        costs = self.model.script.action_costs
         return self.active and bool(np.any((self.skill > 0) & (costs <= self.budget)))
 
     def act(self, gen: np.random.Generator) -> None:
         """Take one action: choose its type, target it, try it, learn, and risk exposure."""
         m = self.model
+        script, campaign, row = m.script, m.campaign, self.index
         u = gen.random(DRAWS)
-        affordable = (self.skill > 0) & (m.action_costs <= self.budget)
-        weights = np.where(affordable, self.skill * m.action_weights(), 0.0)
+        affordable = (self.skill > 0) & (script.action_costs <= campaign.budget[row])
+        weights = np.where(
+            affordable, self.skill * script.action_weights(m.crisis_centre.active), 0.0
+        )
         if weights.sum() <= 0:
             return
         if m.cfg.adversary.adaptive and u[5] >= m.cfg.adversary.exploration:
@@ -84,9 +106,9 @@ class AdversaryCell(mesa.Agent):
         else:
             k = choose(weights, u[0])
         action = ACTIONS[k]
-        self.budget -= float(m.action_costs[k])
+        campaign.budget[row] -= float(script.action_costs[k])
         skill = self.cfg.capabilities[action]
-        m.attempts[action] += 1
+        campaign.attempts[k] += 1
         if action == "sabotage":
             reward, asset, where = self._sabotage(skill, u)
         elif action == "cyber":
@@ -94,16 +116,17 @@ class AdversaryCell(mesa.Agent):
         else:
             reward, asset, where = self._disinformation(skill, u)
         if reward > 0:
-            m.successes[action] += 1
+            campaign.successes[k] += 1
         m.log_event(
             "attack",
             asset,
             f"{action} by {self.name} on {where}: " + ("success" if reward > 0 else "failed"),
         )
-        self.value[k] += m.cfg.adversary.learning_rate * (reward - self.value[k])
-        self.tried[k] += 1
+        value = campaign.value[row]
+        value[k] += m.cfg.adversary.learning_rate * (reward - value[k])
+        campaign.tried[row, k] += 1
         if u[7] < self.cfg.detection.get(action, 0.0):
-            self.active = False
+            campaign.active[row] = False
             m.log_event("cell_dismantled", -1, self.name)
 
     def _weights(self, vulnerability: np.ndarray, value: np.ndarray) -> np.ndarray:
@@ -114,10 +137,12 @@ class AdversaryCell(mesa.Agent):
     def _sabotage(self, skill: float, u: np.ndarray) -> tuple[float, int, str]:
         """Damage an asset; the reward is its criticality relative to the most critical."""
         m = self.model
-        candidates = np.flatnonzero(self.region_mask & m.sabotage_candidates() & ~m.assets.damaged)
+        candidates = np.flatnonzero(
+            self.region_mask & m.script.sabotage_candidates(m.hour) & ~m.assets.damaged
+        )
         if not candidates.size:
             return 0.0, -1, "nothing in reach"
-        shield = m.sabotage_protection()
+        shield = m.assets.sabotage_protection(m.cfg.responders.guard_protection)
         weights = self._weights(1.0 - shield[candidates], m.world.criticality[candidates])
         if weights.sum() <= 0:
             return 0.0, -1, "nothing in reach"
@@ -134,8 +159,8 @@ class AdversaryCell(mesa.Agent):
     ) -> tuple[float, int, str]:
         """Compromise an operator's assets; the reward is their share of all criticality."""
         m = self.model
-        maturity = m.cyber_maturity
-        weights = self._weights(1.0 - maturity, m.operator_criticality)
+        maturity = m.operators.cyber_maturity
+        weights = self._weights(1.0 - maturity, m.script.operator_criticality)
         if weights.sum() <= 0:
             return 0.0, -1, "no operator"
         target = choose(weights, u[1])
@@ -146,12 +171,12 @@ class AdversaryCell(mesa.Agent):
         dwell = c.dwell_median_hours * float(np.exp(c.dwell_sigma * ndtri(u[3])))
         hit = [target]
         spread_u = gen.random(len(maturity))
-        linked = np.flatnonzero(m.operator_links[target])
+        linked = np.flatnonzero(m.script.operator_links[target])
         hit += [j for j in linked if spread_u[j] < c.spread_probability * (1.0 - maturity[j])]
         asset_u = gen.random(m.world.n_assets)  # one draw per asset: which ones go down
         down = 0.0
         for op in hit:
-            ransom = m.world.operators.sector[op] in m.ransomware_sectors
+            ransom = m.world.operators.sector[op] in m.script.ransomware_sectors
             assets = np.flatnonzero((m.world.asset_operator == op) & (asset_u < c.asset_share))
             down += float(m.world.criticality[assets].sum())
             m.compromise_assets(
@@ -175,8 +200,8 @@ class AdversaryCell(mesa.Agent):
         susceptibility = float(people.groups.susceptibility[groups] @ size / size.sum())
         if u[2] >= skill * susceptibility:
             return 0.0, -1, where
-        behaviour = choose(m.adversary_behaviour_weights, u[4])
-        index = m.adversary_narratives[behaviour]
+        behaviour = choose(m.script.behaviour_weights, u[4])
+        index = m.script.adversary_narratives[behaviour]
         people.seed_groups(index, groups, m.cfg.adversary.disinformation.seed_fraction)
         m.log_event("narrative_seeded", -1, f"{people.narratives[index].name} in {where}")
         return max(float(pop[pick] / m.world.regions.population.sum()), 1e-6), -1, where

@@ -2,37 +2,74 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
+from abm.state import AssetState, OperatorState
+from abm.world import World
+
 if TYPE_CHECKING:
-    from abm.model import HybridThreatModel
+    from abm.interfaces import ModelView
 
 
 class InfrastructureOperator(mesa.Agent):
     """An operator (grid operator, hospital network, telecom operator, ...) owning assets.
 
-    Its numbers (crews, response time, cyber maturity) are rows of ``model.world.operators``; its
-    repair decisions for all operators at once are made by :func:`assign_repairs`, because
-    operators are many and a loop per operator would dominate the step.
+    Its numbers (crews, response time, cyber maturity) are its row of ``model.operators``, and
+    those of its assets are rows of ``model.assets``: this object reads them there and keeps no
+    copy, so what a lever changes shows here at once. Its repair decisions, for all operators at
+    once, are made by :func:`dispatch_crews`, because operators are many and a loop per operator
+    would dominate the step.
     """
 
-    def __init__(self, model: HybridThreatModel, index: int) -> None:
-        super().__init__(model)
+    model: ModelView  # type: ignore[assignment]  # the model as agents see it
+
+    def __init__(self, model: ModelView, index: int) -> None:
+        super().__init__(model)  # type: ignore[arg-type]
         self.index = index
         ops = model.world.operators
         self.name = ops.names[index]
         self.sector = ops.sector[index]
-        self.crews = int(ops.crews[index])
-        self.response_hours = float(ops.response_hours[index])
-        self.cyber_maturity = float(ops.cyber_maturity[index])
+        self.assets = np.flatnonzero(model.world.asset_operator == index)
+        """Indices of the assets this operator owns."""
 
     @property
-    def assets(self) -> np.ndarray:
-        """Indices of the assets this operator owns."""
-        return np.flatnonzero(self.model.world.asset_operator == self.index)
+    def _state(self) -> OperatorState:
+        return self.model.operators
+
+    @property
+    def crews(self) -> int:
+        """Crews able to repair at once now (standing plus surge crews)."""
+        return int(self._state.crews[self.index])
+
+    @property
+    def surge_crews(self) -> int:
+        """Of those, surge crews called under civil contracts."""
+        return int(self._state.surge_crews[self.index])
+
+    @property
+    def response_hours(self) -> float:
+        """Hours from an asset's damage until a crew can start on it."""
+        return float(self._state.response_hours[self.index])
+
+    @property
+    def cyber_maturity(self) -> float:
+        """Probability that a cyber intrusion on this operator fails."""
+        return float(self._state.cyber_maturity[self.index])
+
+    @property
+    def protection(self) -> np.ndarray:
+        """Protection of each owned asset against physical attack."""
+        return self.model.assets.protection[self.assets]
+
+    @property
+    def backup_hours(self) -> np.ndarray:
+        """Hours a full backup holds, for each need of each owned asset."""
+        needs = np.isin(self.model.world.need_asset, self.assets)
+        return self.model.assets.backup_capacity[needs]
 
     @property
     def assets_down(self) -> int:
@@ -43,6 +80,48 @@ class InfrastructureOperator(mesa.Agent):
     def crews_busy(self) -> int:
         """Crews working on a repair now."""
         return int(self.model.assets.in_repair[self.assets].sum())
+
+
+def dispatch_crews(
+    assets: AssetState,
+    operators: OperatorState,
+    world: World,
+    hour: float,
+    dt: float,
+    draws: Callable[[], np.random.Generator],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The repair phase: free crews go to damaged assets they can reach; due repairs finish.
+
+    Args:
+        assets: The asset state (updated in place).
+        operators: The operators' crews and response times.
+        world: Asset owners, criticality and repair-time distributions.
+        hour: Start of the step.
+        dt: Hours per step.
+        draws: Gives the repair stream positioned at this step (asked only if a repair starts).
+
+    Returns:
+        ``(started, done)``: assets whose repair started, and assets repaired, this step.
+    """
+    started = np.zeros(0, dtype=np.int64)
+    if not assets.damaged.any():
+        return started, started
+    reachable = hour >= assets.damaged_at + operators.response_hours[world.asset_operator]
+    waiting = assets.damaged & ~assets.in_repair & reachable
+    if waiting.any():
+        busy = np.bincount(world.asset_operator[assets.in_repair], minlength=world.operators.n)
+        started = assign_repairs(
+            waiting,
+            world.asset_operator,
+            world.criticality,
+            assets.damaged_at,
+            operators.crews - busy,
+        )
+        if started.size:
+            z = draws().standard_normal(world.n_assets)[started]
+            duration = world.repair_median_hours[started] * np.exp(world.repair_sigma[started] * z)
+            assets.start_repairs(started, hour + duration)
+    return started, assets.finish_repairs(hour + dt)
 
 
 def assign_repairs(

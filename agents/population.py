@@ -7,30 +7,37 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from abm.sectors import SECTORS
+from abm.vocabulary import SECTORS
 
 if TYPE_CHECKING:
-    from abm.model import HybridThreatModel
+    from abm.interfaces import ModelView
+    from abm.population import GroupState
 
 
 class PopulationGroup(mesa.Agent):
     """One cohort (general, vulnerable, digitally exposed, ...) in one region.
 
     Its numbers are a row of the population layer's arrays (:mod:`abm.population`), updated
-    for all groups at once; this object is the readable view onto that row.
+    for all groups at once; this object is the readable view onto that row and keeps no copy.
     """
 
-    def __init__(self, model: HybridThreatModel, index: int) -> None:
-        super().__init__(model)
+    model: ModelView  # type: ignore[assignment]  # the model as agents see it
+
+    def __init__(self, model: ModelView, index: int) -> None:
+        super().__init__(model)  # type: ignore[arg-type]
         self.index = index
         groups = model.people.groups
         self.region = model.world.regions.keys[groups.region[index]]
         self.cohort = groups.cohort_names[groups.cohort[index]]
-        self.size = float(groups.size[index])
 
     @property
-    def _state(self):
+    def _state(self) -> GroupState:
         return self.model.people.state
+
+    @property
+    def size(self) -> float:
+        """Members, at home or displaced (constant: people are conserved)."""
+        return float(self.model.people.groups.size[self.index])
 
     @property
     def at_home(self) -> float:
@@ -53,6 +60,11 @@ class PopulationGroup(mesa.Agent):
         return dict(zip(SECTORS, self._state.stocks[self.index].tolist(), strict=True))
 
     @property
+    def stock_capacity(self) -> dict[str, float]:
+        """Hours of household autonomy when stocks are full, per sector."""
+        return dict(zip(SECTORS, self._state.stock_capacity[self.index].tolist(), strict=True))
+
+    @property
     def unmet_need(self) -> dict[str, float]:
         """Unmet need so far, person-hours per sector."""
         return dict(zip(SECTORS, self._state.unmet[self.index].tolist(), strict=True))
@@ -61,3 +73,11 @@ class PopulationGroup(mesa.Agent):
     def belief(self) -> np.ndarray:
         """Reach of each narrative in this group (spreaders plus stiflers)."""
         return self.model.people.reach()[:, self.index]
+
+    @property
+    def prebunked(self) -> float:
+        """Share of the group reached by a prebunking campaign so far (0 if none)."""
+        reached = [
+            reach for target, _, _, reach, _ in self.model.people.prebunking if target[self.index]
+        ]
+        return 1.0 - float(np.prod([1.0 - r for r in reached])) if reached else 0.0

@@ -1,10 +1,11 @@
 """Responders: the crisis centre, Defence, the security services and strategic communication.
 
-Mitigation levers set amounts and capacities (a stockpile, guards, surge crews, a search rate,
-a counter-messaging effort, a shorter decision procedure); the responders decide when to use
-them. The crisis centre raises the alert from what it observes and activates the measures after
-a decision delay, which attacks on the state lengthen: cyber attacks that take public
-administration down, and narratives aimed at officials (distrust).
+Mitigation levers set amounts and capacities in ``model.responses`` (a stockpile, guards, surge
+crews, a search rate, a counter-messaging effort, a shorter decision procedure); the responders
+decide when to use them, and read them there (no copies), so what a lever changes shows in
+their views at once. The crisis centre raises the alert from what it observes and activates the
+measures after a decision delay, which attacks on the state lengthen: cyber attacks that take
+public administration down, and narratives aimed at officials (distrust).
 """
 
 from __future__ import annotations
@@ -15,20 +16,28 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from abm.population import BEHAVIOURS
-from abm.sectors import SECTOR_INDEX
+from abm.vocabulary import BEHAVIOURS, SECTOR_INDEX
 
 if TYPE_CHECKING:
-    from abm.model import HybridThreatModel
+    from abm.interfaces import ModelView
 
 ADMIN = SECTOR_INDEX["public_administration"]
 DISTRUST = BEHAVIOURS.index("distrust")
 
 
-class CrisisCentre(mesa.Agent):
+class Responder(mesa.Agent):
+    """A responder: a Mesa agent that works on the model's state through its ModelView."""
+
+    model: ModelView  # type: ignore[assignment]  # the model as agents see it
+
+    def __init__(self, model: ModelView) -> None:
+        super().__init__(model)  # type: ignore[arg-type]
+
+
+class CrisisCentre(Responder):
     """The NCCN: alert from indicators, then measures after the decision delay."""
 
-    def __init__(self, model: HybridThreatModel) -> None:
+    def __init__(self, model: ModelView) -> None:
         super().__init__(model)
         self.alert_hour: float | None = None
         self.activation_hour: float | None = None
@@ -36,14 +45,38 @@ class CrisisCentre(mesa.Agent):
 
     @property
     def active(self) -> bool:
+        """Measures are active."""
         return self.activation_hour is not None
+
+    @property
+    def decision_delay_hours(self) -> float:
+        """Hours of decision work from alert to activation, before attacks on the state slow
+        it down (a legal framework shortens it)."""
+        m = self.model
+        return float(m.cfg.responders.decision_delay_hours * m.responses.delay_factor)
+
+    @property
+    def stockpile(self) -> np.ndarray:
+        """Strategic stock per sector it can release, and what it has released."""
+        return self.model.responses.stockpile
+
+    @property
+    def released(self) -> np.ndarray:
+        """Strategic stock per sector released so far."""
+        return self.model.responses.released
+
+    @property
+    def surge_share(self) -> float:
+        """Surge crews it calls at activation, relative to standing crews."""
+        return float(self.model.responses.surge_share)
 
     def observe(self) -> None:
         """Raise the alert on degraded service or a successful attack; decide; activate."""
         m, r = self.model, self.model.cfg.responders
+        inoperability = m.sectors.inoperability
         if self.alert_hour is None:
-            attacked = any(m.successes.values())
-            national = 1.0 - m.population_share @ m.inoperability
+            attacked = bool(m.campaign.successes.any())
+            national = 1.0 - m.population_share @ inoperability
             degraded = float(national.mean()) < r.alert_service
             if attacked or degraded:
                 self.alert_hour = m.hour
@@ -51,7 +84,7 @@ class CrisisCentre(mesa.Agent):
         if self.alert_hour is None or self.active:
             return
         # the decision slows down while the state is hit: admin outage, distrust of officials
-        admin = float(m.inoperability[:, ADMIN] @ m.population_share)
+        admin = float(inoperability[:, ADMIN] @ m.population_share)
         reach = m.people.reach()
         pushes = m.people.pushes[DISTRUST].astype(bool)
         distrust = (
@@ -61,7 +94,7 @@ class CrisisCentre(mesa.Agent):
         )
         slowdown = 1.0 + r.delay_per_admin_outage * admin + r.delay_per_distrust * distrust
         self.progress += m.dt / slowdown
-        if self.progress >= r.decision_delay_hours * m.delay_factor - 1e-9:
+        if self.progress >= r.decision_delay_hours * m.responses.delay_factor - 1e-9:
             self.activation_hour = m.hour + m.dt
             m.log_event(
                 "measures_activated",
@@ -72,66 +105,88 @@ class CrisisCentre(mesa.Agent):
     def apply_measures(self) -> None:
         """Release strategic stocks and call civil repair crews (each up to what is available)."""
         m = self.model
-        release = m.stockpile - m.released
+        res = m.responses
+        release = res.stockpile - res.released
         if np.any(release > 0):
-            m.capacity_factor += release
-            m.released += release
-            m.refresh_capacity()
-        standing = m.crews - m.surge_added
-        target = np.ceil(standing * m.surge_share).astype(np.int64)
-        extra = target - m.surge_added
-        if np.any(extra > 0):
-            m.crews += np.maximum(extra, 0)
-            m.surge_added += np.maximum(extra, 0)
+            m.sectors.add_capacity(release)
+            res.released += release
+        ops = m.operators
+        target = np.ceil(ops.standing_crews * res.surge_share).astype(np.int64)
+        if np.any(target > ops.surge_crews):
+            ops.call_surge(target)
 
 
-class Defence(mesa.Agent):
+class Defence(Responder):
     """Defence with the Territorial Reserve: guards vital assets and the transit corridors.
 
     It posts guards once the crisis centre activates measures, and also, as a planned
     operation, while the allied transit is under way.
     """
 
-    def __init__(self, model: HybridThreatModel) -> None:
+    def __init__(self, model: ModelView) -> None:
         super().__init__(model)
         self.capacity_used = -1
+
+    @property
+    def guard_capacity(self) -> int:
+        """Assets it can guard (its own and the Territorial Reserve's)."""
+        return int(self.model.responses.guard_capacity)
+
+    @property
+    def guarded(self) -> np.ndarray:
+        """Indices of the assets guarded now."""
+        return np.flatnonzero(self.model.assets.guarded)
 
     def guard(self) -> None:
         """Guard the ports and designated corridors first, then the rest of the routes, then the
         most critical other assets; most critical first within each."""
         m = self.model
-        if m.guard_capacity == self.capacity_used:
+        capacity = self.guard_capacity
+        if capacity == self.capacity_used:
             return
         crit = m.world.criticality
         priority = np.zeros(m.world.n_assets)
         priority[m.transit.corridor_assets] = 1
         priority[m.transit.designated_assets] = 2
         order = np.lexsort((np.arange(len(crit)), -crit, -priority))
-        m.guarded[:] = False
-        m.guarded[order[: m.guard_capacity]] = True
-        self.capacity_used = m.guard_capacity
-        m.log_event("guards_posted", -1, f"{int(m.guarded.sum())} assets guarded")
+        guarded = m.assets.guarded
+        guarded[:] = False
+        guarded[order[:capacity]] = True
+        self.capacity_used = capacity
+        m.log_event("guards_posted", -1, f"{int(guarded.sum())} assets guarded")
 
 
-class SecurityServices(mesa.Agent):
+class SecurityServices(Responder):
     """Find and dismantle active cells, at a rate per hour that intelligence raises."""
+
+    @property
+    def find_rate(self) -> float:
+        """Chance per hour of finding each active cell."""
+        return float(self.model.responses.find_rate)
 
     def search(self, gen: np.random.Generator) -> None:
         m = self.model
-        if not m.cells or m.find_rate <= 0:
+        names = m.script.cell_names
+        if not names or self.find_rate <= 0:
             return
-        p = -math.expm1(-m.find_rate * m.dt)
-        u = gen.random(len(m.cells))
-        for cell, draw in zip(m.cells, u, strict=True):
-            if cell.active and draw < p:
-                cell.active = False
-                m.cells_found += 1
-                m.log_event("cell_dismantled", -1, f"{cell.name} found by the security services")
+        p = -math.expm1(-self.find_rate * m.dt)
+        u = gen.random(len(names))
+        campaign = m.campaign
+        for k, draw in enumerate(u):
+            if campaign.active[k] and draw < p:
+                campaign.active[k] = False
+                campaign.cells_found += 1
+                m.log_event("cell_dismantled", -1, f"{names[k]} found by the security services")
 
 
-class StrategicCommunication(mesa.Agent):
+class StrategicCommunication(Responder):
     """Counter-messaging after activation: spreaders meet rebuttals and stop sooner."""
 
+    @property
+    def counter_messaging(self) -> float:
+        """Its counter-messaging effort: the stifling rate rises by this share once active."""
+        return float(self.model.responses.counter_messaging)
+
     def act(self) -> None:
-        m = self.model
-        m.people.stifling_multiplier = 1.0 + m.counter_messaging
+        res = self.model.responses
+        res.stifling_multiplier[...] = 1.0 + res.counter_messaging

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from abm.sectors import SECTORS
+from abm.vocabulary import SECTORS
 
 if TYPE_CHECKING:
-    from abm.model import HybridThreatModel
+    from abm.interfaces import ModelView
 
 
 class SectorAgent(mesa.Agent):
@@ -18,18 +18,20 @@ class SectorAgent(mesa.Agent):
 
     The sector couples to the others through the dynamic inoperability input-output model
     (:mod:`abm.interdependency`), which the model applies to all sectors and regions at once;
-    this object is the readable view onto the sector's column of the state.
+    this object is the readable view onto the sector's column of ``model.sectors``.
     """
 
-    def __init__(self, model: HybridThreatModel, index: int) -> None:
-        super().__init__(model)
+    model: ModelView  # type: ignore[assignment]  # the model as agents see it
+
+    def __init__(self, model: ModelView, index: int) -> None:
+        super().__init__(model)  # type: ignore[arg-type]
         self.index = index
         self.key = SECTORS[index]
 
     @property
     def service(self) -> np.ndarray:
         """Service level (1 - inoperability) per region."""
-        return 1.0 - self.model.inoperability[:, self.index]
+        return 1.0 - self.model.sectors.inoperability[:, self.index]
 
     @property
     def national_service(self) -> float:
@@ -37,9 +39,15 @@ class SectorAgent(mesa.Agent):
         return float(self.service @ self.model.population_share)
 
     @property
+    def spare_capacity(self) -> float:
+        """Capacity beyond baseline demand, as a share of it: the reserve margin plus any
+        strategic stock released into this sector."""
+        return float(self.model.sectors.capacity_factor[self.index] - 1.0)
+
+    @property
     def loss(self) -> float:
         """Hours of full outage per inhabitant accumulated so far."""
-        return float(self.model.loss[self.index])
+        return float(self.model.recorder.loss[self.index])
 
 
 def direct_inoperability(capacity: np.ndarray, demand: np.ndarray) -> np.ndarray:

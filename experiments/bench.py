@@ -43,7 +43,7 @@ import yaml
 
 import configs
 from abm import HybridThreatModel, load_config
-from abm.model import PHASES
+from abm.vocabulary import PHASES
 
 WORLDS = ("belgium", "belgium_municipalities")
 #: Phases that update the asset layer (assets x steps of agent-updates).

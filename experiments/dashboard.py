@@ -25,6 +25,7 @@ from mesa.visualization.utils import force_update, update_counter
 import configs
 from abm.api import load_config
 from abm.config import RunConfig
+from abm.levers import LEVERS
 from abm.mitigation import package_cost
 from abm.model import HybridThreatModel
 from experiments import dashboard_figures as figs
@@ -35,8 +36,9 @@ PACKAGES = [
     "none",
     *sorted(p.stem for p in (CONFIGS / "mitigation").glob("*.yaml") if p.stem != "none"),
 ]
-#: Packages of one lever, which the controls let an analyst add to any package.
-SINGLE_LEVERS = [p for p in PACKAGES if p not in ("none", "combined")]
+#: The levers of the registry, each shipped as a package of one lever
+#: (``configs/mitigation/<kind>.yaml``), which the controls let an analyst add to any package.
+SINGLE_LEVERS = list(LEVERS)
 DEFAULT_THREAT = "most_likely_enemy"
 OFF = "off"
 
@@ -234,7 +236,11 @@ model_params: dict[str, Any] = {
     "threat": {"type": "Select", "value": DEFAULT_THREAT, "values": SCENARIOS, "label": "Scenario"},
     "package": {"type": "Select", "value": "none", "values": PACKAGES, "label": "Package"},
     **{
-        name: {"type": "Checkbox", "value": False, "label": f"add {name.replace('_', ' ')}"}
+        name: {
+            "type": "Checkbox",
+            "value": False,
+            "label": f"add {name.replace('_', ' ')} ({LEVERS[name].acts_on})",
+        }
         for name in SINGLE_LEVERS
     },
     "seed": {"type": "SliderInt", "value": 0, "min": 0, "max": 99, "step": 1, "label": "Seed"},

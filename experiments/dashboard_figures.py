@@ -84,7 +84,7 @@ def region_tiles(model: HybridThreatModel, measure: str = "service") -> Figure:
 
 def trust_and_reach(model: HybridThreatModel) -> Figure:
     """National trust in institutions and the largest narrative reach, at each record."""
-    rows = min(-(-model.steps // model.record_every), len(model.recorded_hours))  # written
+    rows = min(-(-model.steps // model.recorder.every), len(model.recorded_hours))  # written
     hours = model.recorded_hours[:rows]
     pop = model.recorded_regions["population"][:rows]
     weights = pop / np.where(pop.sum(axis=1, keepdims=True) > 0, pop.sum(axis=1, keepdims=True), 1)

@@ -55,8 +55,9 @@ from omegaconf import DictConfig, OmegaConf
 from scipy.special import ndtr, ndtri
 
 from abm.config import NarrativeSeedConfig, PopulationConfig, RunConfig
-from abm.population import BEHAVIOURS, REST_TOLERANCE, PopulationLayer, build_groups
+from abm.population import REST_TOLERANCE, PopulationLayer, build_groups
 from abm.sectors import SECTOR_INDEX, SECTORS
+from abm.vocabulary import BEHAVIOURS
 from abm.world import Regions, load_regions
 
 ENERGY, FOOD_WATER, HEALTH, POPULATION_FLOWS, FINANCE = (
@@ -103,7 +104,7 @@ class GroupAgent(mesa.Agent):
         self.area = model.region_area[self.region]
         self.cohort = int(g.cohort[index])
         self.size = float(g.size[index])
-        self.stock_capacity: list[float] = g.stock_capacity[index].tolist()
+        self.stock_capacity: list[float] = g.stock_hours[index].tolist()
         self.trust0 = float(g.trust0[index])
         self.susceptibility = float(g.susceptibility[index])
         self.media_literacy = float(g.media_literacy[index])

@@ -152,4 +152,4 @@ def test_a_compromise_spreads_to_linked_operators():
     assert alone < spread  # the same intrusions, plus every linked operator
     names = model.world.operators.names
     for op in spread - alone:
-        assert any(model.operator_links[names.index(op), names.index(a)] for a in alone)
+        assert any(model.script.operator_links[names.index(op), names.index(a)] for a in alone)

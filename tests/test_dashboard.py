@@ -87,7 +87,7 @@ def test_the_views_show_the_run(grid_model):
     log = dash.event_table(grid_model).splitlines()
     assert len(log) == 2 + 8 and "in Antwerp" in "".join(log)  # the blackout's assets
     trust = figs.trust_and_reach(grid_model).axes[0].get_lines()[0].get_ydata()
-    assert len(trust) == -(-grid_model.steps // grid_model.record_every)  # rows written so far
+    assert len(trust) == -(-grid_model.steps // grid_model.recorder.every)  # rows written so far
     assert trust.min() > 0.3  # no unwritten row drawn as zero trust
     compare = figs.comparison(grid_model, grid_model.other)
     assert len(compare.axes) == 2

@@ -138,7 +138,7 @@ def test_drones_close_airports_for_hours_without_damage():
 
 
 def test_every_logged_event_kind_is_documented():
-    from abm.model import EVENT_KINDS
+    from abm.vocabulary import EVENT_KINDS
 
     cfg = load_config("compound_storm", horizon_days=14, overrides=["mitigation=combined"])
     kinds = {kind for _, kind, _, _ in run(cfg).events}

@@ -87,7 +87,7 @@ def test_phases_are_the_steps_order():
     import inspect
     import re
 
-    from abm.model import PHASES
+    from abm.vocabulary import PHASES
 
     source = inspect.getsource(HybridThreatModel.step)
     called = re.findall(r"self\.(\w+)\(", source)

@@ -61,7 +61,8 @@ def test_the_large_world_is_large_and_keeps_the_province_counts():
     coarse = HybridThreatModel(scenario="peacetime", rng=0, horizon_days=1)
     assert w.operators.n == coarse.world.operators.n
     # Every municipality has some capacity in every sector (service is local).
-    cell_capacity = np.bincount(model.cell, weights=w.capacity, minlength=9 * w.regions.n)
+    cell = w.asset_sector * w.regions.n + w.asset_region
+    cell_capacity = np.bincount(cell, weights=w.capacity, minlength=9 * w.regions.n)
     assert np.all(cell_capacity > 0)
 
 

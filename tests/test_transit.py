@@ -101,9 +101,9 @@ def test_guards_protect_the_corridors_first():
     model = run(
         load_config("peacetime", horizon_days=6, overrides=["mitigation=territorial_reserve"])
     )
-    guarded = np.flatnonzero(model.guarded)
-    assert len(guarded) == model.guard_capacity == 23
+    guarded = model.defence.guarded
+    assert len(guarded) == model.defence.guard_capacity == 23
     designated = set(model.transit.designated_assets.tolist())
     assert designated <= set(guarded.tolist())  # 14 ports and eastern corridor sections
-    shield = model.sabotage_protection()
+    shield = model.assets.sabotage_protection(model.cfg.responders.guard_protection)
     assert np.all(shield[guarded] >= 0.9)

@@ -33,3 +33,10 @@ def test_the_odd_covers_the_protocol_and_the_patterns():
         assert section in text
     for episode in ("March 2020", "July 2021", "4 November 2025"):
         assert episode in text
+
+
+def test_the_odd_lever_table_is_the_lever_registry():
+    """Every lever's meaning, unit and range in docs/ODD.md is what the registry declares."""
+    from abm.parameters import lever_table
+
+    assert lever_table() in ODD.read_text(), "refresh docs/ODD.md (python -m abm.parameters)"

@@ -1,0 +1,75 @@
+"""What agents and the scenario script see of the model: a small Protocol, not the model class.
+
+Agents and the script are typed against :class:`ModelView`, so nothing outside
+:mod:`abm.model` imports the model (no import cycle), and what they may use is written down in
+one place: the world, the state objects, the layers, the clock, and three services (log an
+event, damage assets, compromise assets).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from abm.config import RunConfig
+    from abm.population import PopulationLayer
+    from abm.seeding import Streams
+    from abm.state import AssetState, CampaignState, OperatorState, ResponseState, SectorState
+    from abm.transit import Transit
+    from abm.world import World
+
+
+class CrisisView(Protocol):
+    """Whether the crisis centre has activated measures (what the adversary reacts to)."""
+
+    @property
+    def active(self) -> bool: ...
+
+
+class ScriptView(Protocol):
+    """What the adversary's cells read of the scenario script (:mod:`abm.campaign`)."""
+
+    cell_names: list[str]
+    action_costs: np.ndarray
+    operator_criticality: np.ndarray
+    operator_links: np.ndarray
+    ransomware_sectors: set[int]
+    adversary_narratives: list[int]
+    behaviour_weights: np.ndarray
+
+    def action_weights(self, crisis_active: bool) -> np.ndarray: ...
+
+    def sabotage_candidates(self, hour: float) -> np.ndarray: ...
+
+
+class ModelView(Protocol):
+    """The model as its agents and its scenario script use it."""
+
+    cfg: RunConfig
+    world: World
+    streams: Streams
+    dt: float
+    #: Start of the current step, in hours.
+    hour: float
+    assets: AssetState
+    operators: OperatorState
+    sectors: SectorState
+    responses: ResponseState
+    campaign: CampaignState
+    script: ScriptView
+    people: PopulationLayer
+    transit: Transit
+    crisis_centre: CrisisView
+
+    @property
+    def population_share(self) -> np.ndarray: ...
+
+    def log_event(self, kind: str, asset: int, detail: str = "") -> None: ...
+
+    def damage_assets(self, targets: np.ndarray, label: str) -> None: ...
+
+    def compromise_assets(
+        self, operator: int, assets: np.ndarray, dwell_hours: float, label: str
+    ) -> None: ...

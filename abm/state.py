@@ -1,0 +1,248 @@
+"""What changes during a run, grouped by what it describes, each kind of state with one owner.
+
+The world (:class:`abm.world.World`) is what a run is built on and never changes; everything a
+step, an agent or a lever changes lives in one of these objects, and nowhere else:
+
+- :class:`AssetState`: damage, repair, whether each asset works, backups, protection, guards;
+- :class:`OperatorState`: repair crews (standing and surge), response time, cyber maturity;
+- :class:`SectorState`: inoperability per region and sector, and sector capacity;
+- :class:`ResponseState`: what responders can use (stockpiles and releases, guards, search
+  rate, counter-messaging, decision procedure, surge contracts);
+- :class:`CampaignState`: the campaign phase, attempts and successes per action, and each
+  cell's budget, activity and learned values.
+
+The population's state is :class:`abm.population.GroupState` and the transit's is held by
+:class:`abm.transit.Transit`; both are owned by their layer.
+
+Agents read and write their own rows of these arrays and keep no copies. Every field is a
+numpy array whose axes are the entity axes (assets, needs, operators, regions x sectors,
+sectors, cells x actions); a per-replicate number is a 0-d array. Running replicates as one
+array program adds a leading replicate axis to every field without changing what the fields
+are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from abm.vocabulary import ACTIONS, SECTORS
+from abm.world import World
+
+
+def _scalar(value: float | int, dtype: type = float) -> np.ndarray:
+    """A per-replicate number as a 0-d array (a replicate axis makes it 1-d)."""
+    return np.array(value, dtype=dtype)
+
+
+@dataclass
+class AssetState:
+    """Per asset (and per need, for backups): what happens to the asset base during a run."""
+
+    damaged: np.ndarray
+    damaged_at: np.ndarray  # hour of the damage (nan: none)
+    in_repair: np.ndarray
+    repair_end: np.ndarray  # hour the repair under way ends (inf: none)
+    working: np.ndarray
+    compromised_until: np.ndarray  # hour a cyber compromise or closure ends (-inf: none)
+    #: Per need: hours of backup left, and the hours a full backup holds.
+    backup_left: np.ndarray
+    backup_capacity: np.ndarray
+    #: Probability that a physical attack is stopped; levers raise it (hardening).
+    protection: np.ndarray
+    #: Guarded by Defence now (protection at least the guards' while guarded).
+    guarded: np.ndarray
+
+    @classmethod
+    def intact(cls, world: World) -> AssetState:
+        """Every asset undamaged, working, with full backups and its built protection."""
+        n = world.n_assets
+        return cls(
+            damaged=np.zeros(n, dtype=bool),
+            damaged_at=np.full(n, np.nan),
+            in_repair=np.zeros(n, dtype=bool),
+            repair_end=np.full(n, np.inf),
+            working=np.ones(n, dtype=bool),
+            compromised_until=np.full(n, -np.inf),
+            backup_left=world.need_backup_hours.copy(),
+            backup_capacity=world.need_backup_hours.copy(),
+            protection=world.protection.copy(),
+            guarded=np.zeros(n, dtype=bool),
+        )
+
+    def intact_now(self, hour: float) -> np.ndarray:
+        """Assets neither damaged nor compromised at ``hour``."""
+        return ~(self.damaged | (self.compromised_until > hour))
+
+    def damage(self, targets: np.ndarray, hour: float) -> np.ndarray:
+        """Damage ``targets`` (down until a crew repairs them); returns the newly damaged."""
+        new = targets[~self.damaged[targets]]
+        self.damaged[new] = True
+        self.damaged_at[new] = hour
+        return new
+
+    def compromise(self, targets: np.ndarray, until: float) -> None:
+        """Take ``targets`` out of service until ``until`` (a cyber intrusion, a closure)."""
+        c = self.compromised_until
+        c[targets] = np.maximum(c[targets], until)
+
+    def start_repairs(self, started: np.ndarray, end: np.ndarray) -> None:
+        """Crews start on ``started``; each repair ends at the matching hour of ``end``."""
+        self.repair_end[started] = end
+        self.in_repair[started] = True
+
+    def finish_repairs(self, by_hour: float) -> np.ndarray:
+        """Complete the repairs that end by ``by_hour``; returns the repaired assets."""
+        done = np.flatnonzero(self.in_repair & (self.repair_end <= by_hour))
+        if done.size:
+            self.damaged[done] = False
+            self.in_repair[done] = False
+            self.damaged_at[done] = np.nan
+            self.repair_end[done] = np.inf
+        return done
+
+    def sabotage_protection(self, guard_protection: float) -> np.ndarray:
+        """Protection against sabotage: guarded assets get at least the guards' protection."""
+        guarded = np.maximum(self.protection, guard_protection)
+        return np.where(self.guarded, guarded, self.protection)
+
+
+@dataclass
+class OperatorState:
+    """Per operator: repair crews, response time and cyber maturity, as levers leave them."""
+
+    #: Crews able to repair at once: standing crews plus surge crews from civil contracts.
+    crews: np.ndarray
+    #: Of those, surge crews (not multiplied when standing crews are).
+    surge_crews: np.ndarray
+    #: Hours from an asset's damage until a crew can start on it.
+    response_hours: np.ndarray
+    #: Probability that a cyber intrusion fails.
+    cyber_maturity: np.ndarray
+
+    @classmethod
+    def built(cls, world: World) -> OperatorState:
+        """The operators as the world built them, with no surge crews."""
+        ops = world.operators
+        return cls(
+            crews=ops.crews.copy(),
+            surge_crews=np.zeros(ops.n, dtype=np.int64),
+            response_hours=ops.response_hours.copy(),
+            cyber_maturity=ops.cyber_maturity.copy(),
+        )
+
+    @property
+    def standing_crews(self) -> np.ndarray:
+        """Crews the operators keep themselves."""
+        return self.crews - self.surge_crews
+
+    def call_surge(self, target: np.ndarray) -> None:
+        """Raise surge crews to ``target`` per operator (never lower them)."""
+        extra = np.maximum(target - self.surge_crews, 0)
+        self.crews += extra
+        self.surge_crews += extra
+
+
+@dataclass
+class SectorState:
+    """Per region and sector: inoperability (service = 1 - it) and the capacity behind it."""
+
+    inoperability: np.ndarray  # (regions, sectors)
+    #: Per sector, capacity as a multiple of baseline demand's worth of working assets:
+    #: 1 + reserve margin, plus released strategic stocks.
+    capacity_factor: np.ndarray
+    #: Capacity per region and sector from the working assets; None when it must be
+    #: recomputed (assets changed, or the capacity factor did).
+    capacity: np.ndarray | None = None
+
+    @classmethod
+    def whole(cls, n_regions: int, reserve_margin: np.ndarray) -> SectorState:
+        """Full service everywhere, capacity at the reserve margin."""
+        return cls(
+            inoperability=np.zeros((n_regions, len(SECTORS))),
+            capacity_factor=1.0 + reserve_margin,
+        )
+
+    def add_capacity(self, extra: np.ndarray) -> None:
+        """Add spare capacity per sector (a release of strategic stocks)."""
+        self.capacity_factor += extra
+        self.capacity = None
+
+
+@dataclass
+class ResponseState:
+    """What the responders can use; levers change these amounts, responders decide when."""
+
+    #: Per sector: strategic stock the crisis centre can release (a share of demand), and how
+    #: much of it it has released.
+    stockpile: np.ndarray
+    released: np.ndarray
+    #: Assets Defence (with the Territorial Reserve) can guard.
+    guard_capacity: np.ndarray
+    #: Chance per hour that the security services find each active cell.
+    find_rate: np.ndarray
+    #: Strategic communication's counter-messaging effort (stifling rate x (1 + it)), and the
+    #: multiplier of the stifling rate in force (1 until measures are active).
+    counter_messaging: np.ndarray
+    stifling_multiplier: np.ndarray
+    #: Multiplier of the crisis centre's decision delay (a legal framework shortens it).
+    delay_factor: np.ndarray
+    #: Surge crews after activation, relative to standing crews (civil contracts).
+    surge_share: np.ndarray
+
+    @classmethod
+    def standing(
+        cls,
+        guarded_assets: int,
+        find_rate: float,
+        counter_messaging: float,
+        surge_share: float,
+    ) -> ResponseState:
+        """The responders' own means, before any lever."""
+        return cls(
+            stockpile=np.zeros(len(SECTORS)),
+            released=np.zeros(len(SECTORS)),
+            guard_capacity=_scalar(guarded_assets, np.int64),
+            find_rate=_scalar(find_rate),
+            counter_messaging=_scalar(counter_messaging),
+            stifling_multiplier=_scalar(1.0),
+            delay_factor=_scalar(1.0),
+            surge_share=_scalar(surge_share),
+        )
+
+
+@dataclass
+class CampaignState:
+    """The adversary's campaign: the phase under way, what was tried, and each cell's state."""
+
+    #: Index of the campaign phase under way in the scenario's list (-1: none yet).
+    phase: np.ndarray
+    #: Per action type: attempts and successes so far.
+    attempts: np.ndarray
+    successes: np.ndarray
+    #: Per cell: action points left, whether it is still active, and (per action type) what
+    #: each action has paid so far and how often it was tried.
+    budget: np.ndarray
+    active: np.ndarray
+    value: np.ndarray
+    tried: np.ndarray
+    #: Cells found and dismantled by the security services.
+    cells_found: np.ndarray
+
+    @classmethod
+    def start(cls, budgets: np.ndarray) -> CampaignState:
+        """Before the first action: every cell active with its budget; values start optimistic
+        (1, the largest reward), so a learning cell tries each action until experience says
+        otherwise."""
+        n = len(budgets)
+        return cls(
+            phase=_scalar(-1, np.int64),
+            attempts=np.zeros(len(ACTIONS), dtype=np.int64),
+            successes=np.zeros(len(ACTIONS), dtype=np.int64),
+            budget=np.asarray(budgets, dtype=float),
+            active=np.ones(n, dtype=bool),
+            value=np.ones((n, len(ACTIONS))),
+            tried=np.zeros((n, len(ACTIONS)), dtype=np.int64),
+            cells_found=_scalar(0, np.int64),
+        )

@@ -1,0 +1,80 @@
+"""Every closed set of names the model knows, in one place.
+
+Configs, validation, agents, results and documentation all read their names from here, so a
+name is added or renamed once. The order of each tuple is fixed where it is an array axis
+(sectors, actions, behaviours) or a column order. Lever kinds are the keys of the lever
+registry (:data:`abm.levers.LEVERS`), which declares each lever with its meaning and range.
+"""
+
+from __future__ import annotations
+
+from abm.sectors import SECTOR_INDEX, SECTORS
+
+#: Adversary action types: the ``n_<action>`` columns and the action axis of campaign arrays.
+ACTIONS: tuple[str, ...] = ("sabotage", "cyber", "disinformation")
+
+#: How a cell picks targets: uniformly, or weighted by criticality x vulnerability.
+STRATEGIES: tuple[str, ...] = ("random", "weighted")
+
+#: Behaviours a narrative can push (the behaviour axis of the population layer).
+BEHAVIOURS: tuple[str, ...] = ("panic_buying", "bank_run", "fear", "distrust")
+
+#: Kinds of scripted shock: assets of a type, or every power supplier of a region.
+SHOCK_KINDS: tuple[str, ...] = ("damage", "grid_loss")
+
+#: Areas an operator family covers: one per country, federated region or province.
+AREA_KINDS: tuple[str, ...] = ("belgium", "federated_region", "province")
+
+#: Where consumers of a resource find their suppliers.
+RESOURCE_SCOPES: tuple[str, ...] = ("region", "province", "national")
+
+#: Kinds of row in ``events.parquet``.
+EVENT_KINDS: tuple[str, ...] = (
+    "shock",
+    "failure",
+    "restored",
+    "repair_start",
+    "repaired",
+    "narrative_seeded",
+    "compromised",
+    "cell_dismantled",
+    "mitigation_start",
+    "crisis_alert",
+    "measures_activated",
+    "guards_posted",
+    "attack",
+    "hazard",
+    "phase",
+    "drone_closure",
+)
+
+#: The phases of a step, in the order :meth:`abm.model.HybridThreatModel.step` runs them (a
+#: test checks; the benchmark times each).
+PHASES: tuple[str, ...] = (
+    "scenario_events",
+    "adversary_actions",
+    "asset_failures_and_cascade",
+    "repairs",
+    "sector_service",
+    "population",
+    "responders",
+    "allied_transit",
+    "record",
+)
+
+#: Per-region series of ``timeseries.parquet`` beside the sector service.
+REGION_SERIES: tuple[str, ...] = ("population", "displaced_in", "trust", "belief")
+
+__all__ = [
+    "ACTIONS",
+    "AREA_KINDS",
+    "BEHAVIOURS",
+    "EVENT_KINDS",
+    "PHASES",
+    "REGION_SERIES",
+    "RESOURCE_SCOPES",
+    "SECTORS",
+    "SECTOR_INDEX",
+    "SHOCK_KINDS",
+    "STRATEGIES",
+]
