@@ -53,9 +53,12 @@ browser:
 dashboard: setup
 	$(VENV)/bin/solara run experiments/dashboard.py --host $(HOST) --port $(PORT) --no-open
 
+# Style and types. mypy checks abm, agents, analysis and experiments ([tool.mypy]); it is not
+# part of make test because a cold run costs about a minute on two cores.
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 bench: setup
 	$(SINGLE_CORE) $(PY) -m experiments.bench
@@ -65,4 +68,4 @@ lock: setup
 	$(PY) -m pip freeze --exclude-editable | grep -v '^hybrid-resilience-abm' > requirements-lock.txt
 
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache
+	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache .mypy_cache

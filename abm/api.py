@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from hydra import compose, initialize_config_module
+from hydra import compose, initialize_config_dir, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException, MissingConfigException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from abm.config import RunConfig, register_configs
@@ -27,6 +28,26 @@ def _override(key: str, value: Any) -> str:
     elif value is None:
         value = "null"
     return f"{key}={value}"
+
+
+def compose_config(
+    config_name: str, overrides: Sequence[str] = (), config_dir: Path | None = None
+) -> DictConfig:
+    """Compose a primary config with Hydra's compose API: ``configs/<config_name>.yaml``, or
+    ``<config_dir>/<config_name>.yaml`` (a search path of its own, without the model's groups).
+
+    Inside a Hydra app (``experiments.run``) Hydra is initialised already and composes the
+    model's config with the app's search path; elsewhere it is initialised for this call only,
+    so nothing is left behind. Hydra's and OmegaConf's own errors propagate: each caller says
+    what they mean.
+    """
+    if config_dir is not None:
+        with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
+            return compose(config_name, overrides=list(overrides))
+    if GlobalHydra.instance().is_initialized():
+        return compose(config_name, overrides=list(overrides))
+    with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
+        return compose(config_name, overrides=list(overrides))
 
 
 def load_config(
@@ -48,11 +69,7 @@ def load_config(
         items.append(_override("scenario", scenario))
     items += [_override(k, v) for k, v in keywords.items()]
     try:
-        if GlobalHydra.instance().is_initialized():
-            cfg = compose(CONFIG_NAME, overrides=items)
-        else:
-            with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
-                cfg = compose(CONFIG_NAME, overrides=items)
+        cfg = compose_config(CONFIG_NAME, items)
     except MissingConfigException as err:
         options = ", ".join(err.options or [])
         raise ConfigError(
@@ -60,7 +77,15 @@ def load_config(
         ) from None
     except (HydraException, OmegaConfBaseException) as err:
         raise ConfigError("overrides", str(err).splitlines()[0]) from None
-    return OmegaConf.to_object(cfg)
+    return as_run_config(cfg)
+
+
+def as_run_config(cfg: DictConfig | ListConfig) -> RunConfig:
+    """The dataclass instance of a config composed against the run schema."""
+    out = OmegaConf.to_object(cfg)
+    if not isinstance(out, RunConfig):
+        raise TypeError(f"not a run config: {type(out).__name__}")
+    return out
 
 
 def resolve_config(
@@ -76,7 +101,7 @@ def resolve_config(
         config = load_config(scenario, overrides=overrides, **keywords)
     elif scenario is not None or overrides or keywords:
         raise TypeError("give either config or scenario/overrides/keywords, not both")
-    cfg: RunConfig = OmegaConf.to_object(config) if isinstance(config, DictConfig) else config
+    cfg = as_run_config(config) if isinstance(config, DictConfig) else config
     seed = cfg.seed if rng is None else rng
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
         raise ConfigError("seed", f"a non-negative integer, got {seed!r}")

@@ -59,7 +59,7 @@ class RegionSums:
         if self.contiguous:
             return np.add.reduceat(x, self.starts, axis=-1)
         out = np.zeros((*x.shape[:-1], self.n))
-        np.add.at(out, (..., self.region), x)
+        np.add.at(out, (Ellipsis, self.region), x)  # type: ignore[arg-type]  # numpy's stubs omit Ellipsis in an index tuple
         return out
 
 
@@ -93,8 +93,8 @@ class Mixing:
 def spread(
     ignorant: np.ndarray,
     spreader: np.ndarray,
-    spread_rate: np.ndarray,
-    stifle_rate: np.ndarray,
+    spread_rate: np.ndarray | float,
+    stifle_rate: np.ndarray | float,
     weight: np.ndarray,
     region: np.ndarray,
     within: float,

@@ -69,8 +69,10 @@ def events_table(model: HybridThreatModel) -> pa.Table:
     Asset columns are empty for events that concern no asset (asset -1).
     """
     w = model.world
-    hours, kinds, assets, details = zip(*model.events, strict=True) if model.events else ([],) * 4
-    assets = np.array(assets, dtype=np.int64)
+    hours, kinds, asset_ids, details = (
+        zip(*model.events, strict=True) if model.events else ([],) * 4
+    )
+    assets = np.array(asset_ids, dtype=np.int64)
 
     def lookup(names: tuple[str, ...] | np.ndarray, index: np.ndarray) -> pa.Array:
         return pa.array(
@@ -167,7 +169,7 @@ def git_commit() -> str | None:
 
 def provenance(seed: int, replicates: int, wall_seconds: float) -> dict[str, Any]:
     """Seeds, package versions, git commit, platform and wall time of a job."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
@@ -196,6 +198,8 @@ def results_yaml(cfg: Any) -> str:
     from omegaconf import OmegaConf
 
     container = OmegaConf.to_container(cfg, resolve=True)
+    if not isinstance(container, dict):
+        raise TypeError(f"a config mapping, got {type(container).__name__}")
     for key in NOT_HASHED:
         container.pop(key, None)
     if (container.get("design") or {}).get("file") is None:

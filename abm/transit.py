@@ -57,7 +57,7 @@ class Transit:
         self.horizon = horizon_hours
         n = cfg.brigades * cfg.serials_per_brigade if cfg.enabled else 0
         ports = list(cfg.ports)
-        per_port = allocate(n, np.array([cfg.ports[p] for p in ports])) if n else []
+        per_port = allocate(n, np.array([cfg.ports[p] for p in ports])) if n else np.zeros(0)
         port_of, arrival = [], []
         for port, count in zip(ports, per_port, strict=False):
             for k in range(int(count)):

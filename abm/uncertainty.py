@@ -74,10 +74,11 @@ def load_uncertainty(name: str) -> UncertaintyConfig:
         raise ConfigError("uncertainty", f"a shipped set ({', '.join(shipped)}) or a YAML file")
     try:
         merged = OmegaConf.merge(OmegaConf.structured(UncertaintyConfig), OmegaConf.load(path))
-        spec: UncertaintyConfig = OmegaConf.to_object(merged)
+        spec = OmegaConf.to_object(merged)
     except OmegaConfBaseException as err:
         key = f"uncertainty.{err.full_key}" if getattr(err, "full_key", None) else "uncertainty"
         raise ConfigError(key, str(err).splitlines()[0]) from None
+    assert isinstance(spec, UncertaintyConfig)  # the structured schema makes one
     return spec
 
 
@@ -87,6 +88,8 @@ def _children(node: Any) -> dict[str, Any]:
         return {f.name: getattr(node, f.name) for f in dataclasses.fields(node)}
     if isinstance(node, dict):
         return {str(k): v for k, v in node.items()}
+    if isinstance(node, list):
+        return {str(i): v for i, v in enumerate(node)}
     return {}
 
 
@@ -108,12 +111,18 @@ def leaves(cfg: RunConfig, path: str) -> list[tuple[Any, str]]:
     return found
 
 
-def _get(container: Any, key: str) -> Any:
+def get_value(container: Any, key: str) -> Any:
+    """``container[key]`` of a dataclass, dict or list (a key of ``leaves``)."""
+    if isinstance(container, list):
+        return container[int(key)]
     return container[key] if isinstance(container, dict) else getattr(container, key)
 
 
-def _set(container: Any, key: str, value: Any) -> None:
-    if isinstance(container, dict):
+def set_value(container: Any, key: str, value: Any) -> None:
+    """Set ``container[key]`` of a dataclass, dict or list (a key of ``leaves``)."""
+    if isinstance(container, list):
+        container[int(key)] = value
+    elif isinstance(container, dict):
         container[key] = value
     else:
         setattr(container, key, value)
@@ -127,7 +136,7 @@ def numeric_leaves(cfg: RunConfig, name: str, p: UncertainParameter) -> list[tup
     """The numbers a parameter changes; a short error naming its path if there are none."""
     found = []
     for path in (p.path, *p.paths):
-        here = [(c, k) for c, k in leaves(cfg, path) if _is_number(_get(c, k))]
+        here = [(c, k) for c, k in leaves(cfg, path) if _is_number(get_value(c, k))]
         if p.mode == "set" and len(here) > 1:
             raise ConfigError(
                 f"uncertainty.parameters.{name}.path",
@@ -152,9 +161,9 @@ def apply(cfg: RunConfig, spec: UncertaintyConfig, values: dict[str, float]) -> 
         if name not in values:
             continue
         for container, key in numeric_leaves(out, name, p):
-            old = _get(container, key)
+            old = get_value(container, key)
             new = float(values[name]) * old if p.mode == "scale" else float(values[name])
-            _set(container, key, round(new) if isinstance(old, int) else new)
+            set_value(container, key, round(new) if isinstance(old, int) else new)
     return out
 
 
@@ -197,7 +206,7 @@ def salib_problem(spec: UncertaintyConfig) -> dict[str, Any]:
     names = list(spec.parameters)
     bounds, dists = [], []
     for p in spec.parameters.values():
-        if p.distribution == "triangular":
+        if p.distribution == "triangular" and p.peak is not None:
             bounds.append([p.low, p.high, (p.peak - p.low) / (p.high - p.low)])
             dists.append("triang")
         else:

@@ -65,6 +65,29 @@ PHASES: tuple[str, ...] = (
 #: Per-region series of ``timeseries.parquet`` beside the sector service.
 REGION_SERIES: tuple[str, ...] = ("population", "displaced_in", "trust", "belief")
 
+#: Methods of global sensitivity analysis (``experiments.sensitivity method=...``).
+SENSITIVITY_METHODS: tuple[str, ...] = ("sobol", "morris")
+
+#: Outcomes whose sensitivity is analysed, all columns of ``summary.parquet`` (a design row's
+#: outcome is the mean over its replicates).
+SENSITIVITY_OUTCOMES: tuple[str, ...] = (
+    "total_loss",
+    *(f"loss_{s}" for s in SECTORS),
+    "unmet_need_person_hours",
+    "transit_mean_delay_h",
+)
+
+#: Outcomes recorded for every package the search over packages evaluates
+#: (``experiments.optimize``); its objectives are among them.
+SEARCH_OUTCOMES: tuple[str, ...] = (
+    "total_loss",
+    "mitigation_cost_meur",
+    "transit_mean_delay_h",
+    "unmet_need_person_hours",
+    "transit_completed_fraction",
+    "min_trust",
+)
+
 __all__ = [
     "ACTIONS",
     "AREA_KINDS",
@@ -73,8 +96,11 @@ __all__ = [
     "PHASES",
     "REGION_SERIES",
     "RESOURCE_SCOPES",
+    "SEARCH_OUTCOMES",
     "SECTORS",
     "SECTOR_INDEX",
+    "SENSITIVITY_METHODS",
+    "SENSITIVITY_OUTCOMES",
     "SHOCK_KINDS",
     "STRATEGIES",
 ]

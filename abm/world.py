@@ -183,7 +183,7 @@ def asset_counts(cfg: WorldConfig, regions: Regions) -> dict[str, np.ndarray]:
 
 def _operator_rows(cfg: WorldConfig, regions: Regions) -> list[tuple[str, str, int]]:
     """(family, area, index) for every operator the config describes."""
-    rows = []
+    rows: list[tuple[str, str, int]] = []
     for family, op in cfg.operators.items():
         if op.area == "belgium":
             areas = ["belgium"]
@@ -284,12 +284,12 @@ def build_world(cfg: WorldConfig, rng: np.random.Generator) -> World:
     # Supply graph: needs and edges, vectorised per (resource, region) group of consumers.
     need_asset_l, need_res_l, need_backup_l, n_sup_l = [], [], [], []
     for ti, t in enumerate(types):
-        members = np.flatnonzero(asset_type == ti)
+        consumers = np.flatnonzero(asset_type == ti)
         for res, need in t.needs.items():
-            need_asset_l.append(members)
-            need_res_l.append(np.full(len(members), res_index[res]))
-            need_backup_l.append(np.full(len(members), float(need.backup_hours)))
-            n_sup_l.append(np.full(len(members), need.suppliers))
+            need_asset_l.append(consumers)
+            need_res_l.append(np.full(len(consumers), res_index[res]))
+            need_backup_l.append(np.full(len(consumers), float(need.backup_hours)))
+            n_sup_l.append(np.full(len(consumers), need.suppliers))
     need_asset = np.concatenate(need_asset_l) if need_asset_l else np.zeros(0, np.int64)
     need_resource = np.concatenate(need_res_l) if need_res_l else np.zeros(0, np.int64)
     need_backup = np.concatenate(need_backup_l) if need_backup_l else np.zeros(0)
@@ -307,10 +307,10 @@ def build_world(cfg: WorldConfig, rng: np.random.Generator) -> World:
     }
     for ri, res in enumerate(resource_names):
         providers = np.flatnonzero(provides == ri)
-        area = scope_area[cfg.resources[res].scope]
-        need_area = area[asset_region[need_asset]]
-        provider_area = area[asset_region[providers]]
-        for g in np.unique(area):
+        scope = scope_area[cfg.resources[res].scope]
+        need_area = scope[asset_region[need_asset]]
+        provider_area = scope[asset_region[providers]]
+        for g in np.unique(scope):
             sel = (need_resource == ri) & (need_area == g)
             for k in np.unique(n_suppliers[sel]):
                 needs_k = np.flatnonzero(sel & (n_suppliers == k))

@@ -37,12 +37,12 @@ class AdversaryCell(mesa.Agent):
     ``model.campaign``; this object holds its identity, its reach and its choices.
     """
 
-    model: ModelView  # type: ignore[assignment]  # the model as agents see it
+    model: ModelView  # the model as agents see it
 
     def __init__(
         self, model: ModelView, index: int, name: str, cfg: CellConfig, dimensions: list[str]
     ) -> None:
-        super().__init__(model)  # type: ignore[arg-type]
+        super().__init__(model)
         self.index = index
         self.name = name
         self.cfg = cfg
@@ -169,10 +169,10 @@ class AdversaryCell(mesa.Agent):
             return 0.0, -1, where
         c = m.cfg.adversary.cyber
         dwell = c.dwell_median_hours * float(np.exp(c.dwell_sigma * ndtri(u[3])))
-        hit = [target]
+        hit: list[int] = [target]
         spread_u = gen.random(len(maturity))
         linked = np.flatnonzero(m.script.operator_links[target])
-        hit += [j for j in linked if spread_u[j] < c.spread_probability * (1.0 - maturity[j])]
+        hit += [int(j) for j in linked if spread_u[j] < c.spread_probability * (1.0 - maturity[j])]
         asset_u = gen.random(m.world.n_assets)  # one draw per asset: which ones go down
         down = 0.0
         for op in hit:

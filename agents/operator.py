@@ -25,10 +25,10 @@ class InfrastructureOperator(mesa.Agent):
     would dominate the step.
     """
 
-    model: ModelView  # type: ignore[assignment]  # the model as agents see it
+    model: ModelView  # the model as agents see it
 
     def __init__(self, model: ModelView, index: int) -> None:
-        super().__init__(model)  # type: ignore[arg-type]
+        super().__init__(model)
         self.index = index
         ops = model.world.operators
         self.name = ops.names[index]

@@ -21,10 +21,10 @@ class PopulationGroup(mesa.Agent):
     for all groups at once; this object is the readable view onto that row and keeps no copy.
     """
 
-    model: ModelView  # type: ignore[assignment]  # the model as agents see it
+    model: ModelView  # the model as agents see it
 
     def __init__(self, model: ModelView, index: int) -> None:
-        super().__init__(model)  # type: ignore[arg-type]
+        super().__init__(model)
         self.index = index
         groups = model.people.groups
         self.region = model.world.regions.keys[groups.region[index]]

@@ -28,10 +28,10 @@ DISTRUST = BEHAVIOURS.index("distrust")
 class Responder(mesa.Agent):
     """A responder: a Mesa agent that works on the model's state through its ModelView."""
 
-    model: ModelView  # type: ignore[assignment]  # the model as agents see it
+    model: ModelView  # the model as agents see it
 
     def __init__(self, model: ModelView) -> None:
-        super().__init__(model)  # type: ignore[arg-type]
+        super().__init__(model)
 
 
 class CrisisCentre(Responder):

@@ -21,10 +21,10 @@ class SectorAgent(mesa.Agent):
     this object is the readable view onto the sector's column of ``model.sectors``.
     """
 
-    model: ModelView  # type: ignore[assignment]  # the model as agents see it
+    model: ModelView  # the model as agents see it
 
     def __init__(self, model: ModelView, index: int) -> None:
-        super().__init__(model)  # type: ignore[arg-type]
+        super().__init__(model)
         self.index = index
         self.key = SECTORS[index]
 
@@ -47,7 +47,7 @@ class SectorAgent(mesa.Agent):
     @property
     def loss(self) -> float:
         """Hours of full outage per inhabitant accumulated so far."""
-        return float(self.model.recorder.loss[self.index])
+        return float(self.model.loss[self.index])
 
 
 def direct_inoperability(capacity: np.ndarray, demand: np.ndarray) -> np.ndarray:

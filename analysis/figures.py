@@ -19,21 +19,8 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from abm.sectors import SECTORS  # noqa: E402
+from abm.tiles import TILES  # noqa: E402
 
-#: Approximate positions of the 11 regions on a tile grid (column, row), north-west at (0, 0).
-TILES = {
-    "west_flanders": (0, 0),
-    "east_flanders": (1, 0),
-    "antwerp": (2, 0),
-    "limburg": (3, 0),
-    "brussels": (1.5, 1),
-    "flemish_brabant": (2.5, 1),
-    "hainaut": (0.5, 2),
-    "walloon_brabant": (1.5, 2),
-    "namur": (2, 3),
-    "liege": (3, 2),
-    "luxembourg": (3, 3),
-}
 LABELS = {s: s.replace("_", " ") for s in SECTORS}
 
 

@@ -15,6 +15,7 @@ import html
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -43,7 +44,8 @@ class Report:
 
     def __init__(self, title: str) -> None:
         self.title = title
-        self.parts: list[tuple[str, object]] = []
+        #: (kind, item): a heading or text (str), a table (DataFrame), a figure ((png, caption)).
+        self.parts: list[tuple[str, Any]] = []
 
     def heading(self, text: str) -> None:
         self.parts.append(("heading", text))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import optuna
 import pandas as pd
-from optuna.distributions import FloatDistribution
+from optuna.distributions import BaseDistribution, FloatDistribution
 from optuna.trial import TrialState
 
 Evaluate = Callable[[list[dict[str, float]]], Sequence[Sequence[float]]]
@@ -50,12 +50,13 @@ def nsga2(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.NSGAIISampler(population_size=population, seed=seed)
     study = optuna.create_study(directions=["minimize"] * len(objectives), sampler=sampler)
-    space = {name: FloatDistribution(*bounds) for name in variables}
+    space: dict[str, BaseDistribution] = {name: FloatDistribution(*bounds) for name in variables}
     rows: list[dict[str, float]] = []
     generation = 0
     while len(rows) < n_trials:
         size = min(population, n_trials - len(rows))
-        asked, rejected = [], 0
+        asked: list[optuna.trial.Trial] = []
+        rejected = 0
         while len(asked) < size:
             trial = study.ask(space)
             if feasible is not None and not feasible(trial.params):

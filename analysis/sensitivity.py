@@ -29,16 +29,11 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from abm.sectors import SECTORS
+from abm.vocabulary import SENSITIVITY_METHODS, SENSITIVITY_OUTCOMES
 
-METHODS = ("sobol", "morris")
-#: Outcomes analysed, all columns of ``summary.parquet`` (mean over a design row's replicates).
-OUTCOMES = (
-    "total_loss",
-    *(f"loss_{s}" for s in SECTORS),
-    "unmet_need_person_hours",
-    "transit_mean_delay_h",
-)
+#: The methods, and the outcomes analysed (named once, in :mod:`abm.vocabulary`).
+METHODS = SENSITIVITY_METHODS
+OUTCOMES = SENSITIVITY_OUTCOMES
 #: Morris grid levels (SALib's default, the usual choice).
 MORRIS_LEVELS = 4
 BOOTSTRAP = 1000

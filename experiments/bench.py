@@ -12,7 +12,7 @@
 - the time split by step phase (timers around each phase of one replicate), and the hottest
   functions from a cProfile of another;
 - the vectorised population layer against its per-agent Mesa reference
-  (:mod:`experiments.reference_population`) at increasing numbers of groups;
+  (:mod:`tests.reference.population`, run from the checkout) at increasing numbers of groups;
 - seconds per simulated day in the dashboard (both runs of compare mode stepped, every view
   redrawn);
 - the throughput of a ``mitigation_comparison`` sweep through the joblib launcher.
@@ -43,6 +43,7 @@ import yaml
 
 import configs
 from abm import HybridThreatModel, load_config
+from abm.sweeps import launch_sweep
 from abm.vocabulary import PHASES
 
 WORLDS = ("belgium", "belgium_municipalities")
@@ -175,7 +176,8 @@ def _timed(fn: Callable[..., Any], name: str, spent: dict[str, float]) -> Callab
 def _hot_functions(profile: cProfile.Profile, n: int) -> list[tuple[str, float]]:
     """The ``n`` functions with the most time of their own, as (name, seconds)."""
     stats = pstats.Stats(profile, stream=io.StringIO())
-    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:n]
+    table = stats.stats  # type: ignore[attr-defined]  # set by Stats, absent from typeshed
+    rows = sorted(table.items(), key=lambda kv: kv[1][2], reverse=True)[:n]
     out = []
     for (filename, line, func), (_, _, own, _, _) in rows:
         where = f"{Path(filename).parent.name}/{Path(filename).name}:{line}" if line else ""
@@ -218,10 +220,10 @@ def report(m: dict[str, Any]) -> None:
 def reference_ratio(steps: int) -> None:
     """The vectorised population layer against its per-agent Mesa reference: on the province
     world (33 groups), the municipalities (1,743) and a synthetic 2,100-group world."""
-    from experiments import reference_population
+    from tests.reference import population as reference
 
     print()
-    reference_population.main(["--steps", str(steps), "--municipalities"])
+    reference.main(["--steps", str(steps), "--municipalities"])
 
 
 def dashboard_days(scenario: str, days: int) -> None:
@@ -231,17 +233,18 @@ def dashboard_days(scenario: str, days: int) -> None:
 
     import matplotlib.pyplot as plt
 
-    from experiments import dashboard, dashboard_figures
+    from abm.dashboard import figures
+    from abm.dashboard.model import DashboardModel, event_table
 
-    model = dashboard.DashboardModel(
+    model = DashboardModel(
         threat=scenario, package="combined", compare_with="none", horizon_days=days
     )
     views = [
-        dashboard_figures.sector_curves,
-        dashboard_figures.region_tiles,
-        dashboard_figures.transit_progress,
-        dashboard_figures.trust_and_reach,
-        lambda m: dashboard_figures.comparison(m, m.other),
+        figures.sector_curves,
+        figures.region_tiles,
+        figures.transit_progress,
+        figures.trust_and_reach,
+        lambda m: figures.comparison(m, m.other),
     ]
     seconds = []
     for _ in range(days):
@@ -251,7 +254,7 @@ def dashboard_days(scenario: str, days: int) -> None:
             fig = view(model)
             fig.savefig(io.BytesIO(), format="png")
             plt.close(fig)
-        dashboard.event_table(model)
+        event_table(model)
         seconds.append(time.perf_counter() - start)
     print(
         f"\ndashboard: a simulated day of {scenario} in compare mode, stepped and redrawn: "
@@ -264,22 +267,17 @@ def sweep_throughput(scenario: str, horizon_days: float, replicates: int, worker
     """Replicates per second of a mitigation_comparison sweep through the joblib launcher."""
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        subprocess.run(
+        launch_sweep(
             [
-                sys.executable,
-                "-m",
-                "experiments.run",
-                "-m",
                 "+experiment=mitigation_comparison",
                 f"scenario={scenario}",
                 f"replicates={replicates}",
                 f"horizon_days={horizon_days}",
-                "hydra/launcher=joblib",
-                f"hydra.launcher.n_jobs={workers}",
-                f"hydra.sweep.dir={tmp}",
             ],
-            check=True,
-            capture_output=True,
+            tmp,
+            launcher="joblib",
+            n_jobs=workers,
+            capture=True,
         )
         return n_jobs() * replicates / (time.perf_counter() - start)
 

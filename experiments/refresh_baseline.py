@@ -1,39 +1,23 @@
 """Refresh the fixed-seed baseline: ``python -m experiments.refresh_baseline``.
 
 The baseline is the summary of a small default study (the default scenario against ``none`` and
-``combined``, 2 replicates of 7 days, seed 0), stored in ``tests/baseline/summary.csv``.
-``tests/test_baseline.py`` fails on any change to it; after an intended change, run this
-script, read what it says changed, and commit the new file with the change that caused it.
+``combined``, 2 replicates of 7 days, seed 0; :mod:`abm.baseline`), stored in
+``tests/baseline/summary.csv``. ``tests/test_baseline.py`` fails on any change to it; after an
+intended change, run this script, read what it says changed, and commit the new file with the
+change that caused it.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pandas as pd
 
-from abm import HybridThreatModel, load_config
-
-BASELINE = Path(__file__).parents[1] / "tests" / "baseline" / "summary.csv"
-ARMS = ("none", "combined")
-REPLICATES = 2
-HORIZON_DAYS = 7
-
-
-def baseline_summary() -> pd.DataFrame:
-    """Recompute the baseline's rows."""
-    rows = []
-    for mitigation in ARMS:
-        cfg = load_config(overrides=[f"mitigation={mitigation}"], horizon_days=HORIZON_DAYS)
-        for r in range(REPLICATES):
-            model = HybridThreatModel(cfg, rng=0, replicate=r)
-            model.run_model()
-            rows.append(model.summary())
-    return pd.DataFrame(rows)
+from abm.baseline import BASELINE, baseline_summary
 
 
 def main() -> int:
+    """Recompute the baseline, say which columns changed, and write it."""
     new = baseline_summary()
     if BASELINE.is_file():
         old = pd.read_csv(BASELINE)

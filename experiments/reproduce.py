@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
+from abm.api import as_run_config
 from abm.config import RunConfig
 from abm.job import run_job
 from abm.results import COMPLETE_MARKER, config_hash, provenance, results_yaml
@@ -37,7 +38,7 @@ def load_job_config(job_dir: Path) -> tuple[RunConfig, str]:
     """The stored job's config as a RunConfig, and its resolved YAML."""
     stored = OmegaConf.load(job_dir / ".hydra" / "config.yaml")
     merged = OmegaConf.merge(OmegaConf.structured(RunConfig), stored)
-    return OmegaConf.to_object(merged), results_yaml(merged)
+    return as_run_config(merged), results_yaml(merged)
 
 
 def compare_parquet(a: Path, b: Path, same_environment: bool) -> tuple[bool, str]:

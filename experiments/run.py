@@ -21,8 +21,9 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
+from abm.api import as_run_config
 from abm.config import register_configs
 from abm.errors import ConfigError
 from abm.job import run_job
@@ -49,7 +50,7 @@ def main(cfg: DictConfig) -> None:
     try:
         if sweeping and cfg.debug_fail_job is not None and hc.job.num == cfg.debug_fail_job:
             raise DebugFailure(f"debug_fail_job={cfg.debug_fail_job}: failing on purpose")
-        summary = run_job(OmegaConf.to_object(cfg), outdir, resolved)
+        summary = run_job(as_run_config(cfg), outdir, resolved)
     except Exception as err:
         if not sweeping:
             if isinstance(err, ConfigError):

@@ -10,12 +10,12 @@ fixed (``--out``, default ``outputs/study``), so a second run reuses every finis
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from abm.sweeps import launch_sweep, sweep_command
 from analysis.catalog import build_catalog
 from analysis.compare import RANKING_COLUMNS, ranking
 from analysis.report import build_report
@@ -31,18 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("overrides", nargs="*", help="Hydra overrides")
     args = parser.parse_args(argv)
     given = {o.split("=", 1)[0] for o in args.overrides}
-    overrides = [d for d in DEFAULTS if d.split("=", 1)[0] not in given] + args.overrides
-    cmd = [
-        sys.executable,
-        "-m",
-        "experiments.run",
-        "-m",
+    overrides = [
         "+experiment=mitigation_comparison",
-        *overrides,
-        f"hydra.sweep.dir={args.out}",
+        *(d for d in DEFAULTS if d.split("=", 1)[0] not in given),
+        *args.overrides,
     ]
-    print("Running:", " ".join(cmd[1:]), flush=True)
-    sweep = subprocess.run(cmd, stdout=subprocess.DEVNULL)
+    print("Running:", " ".join(sweep_command(overrides, args.out)[1:]), flush=True)
+    sweep = launch_sweep(overrides, args.out, check=False, quiet=True)
     catalog = build_catalog(args.out)
     done = catalog[catalog.status == "complete"]
     if done.empty:

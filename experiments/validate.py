@@ -55,8 +55,8 @@ def iim_targets() -> list[Target]:
             "Lian & Haimes 2006, Systems Engineering 9:241-258",
         ),
     ]
-    for name, a, c, q, tol, source in examples:
-        a, c = np.array(a), np.array(c)
+    for name, a_rows, c_row, q, tol, source in examples:
+        a, c = np.array(a_rows), np.array(c_row)
         eq = equilibrium(a, c)
         for i in range(2):
             out.append(Target(f"{name}: q{i + 1}", source, q[i], float(eq[i]), tol))
@@ -65,7 +65,8 @@ def iim_targets() -> list[Target]:
             dyn = step(dyn, a, c, np.array([0.3, 0.3]))
         out.append(Target(f"{name}: dynamic model -> q1", source, q[0], float(dyn[0]), tol))
     # clipping binds: the projected fixed point, against the clipped map iterated to convergence
-    a, c = np.array([[0.0, 0.5], [0.0, 0.5]]), np.array([0.45, 0.9])
+    a = np.array([[0.0, 0.5], [0.0, 0.5]])
+    c = np.array([0.45, 0.9])
     ref = np.zeros(2)
     for _ in range(5000):
         ref = np.clip(a @ ref + c, 0, 1)

@@ -6,7 +6,7 @@ Refresh it deliberately with ``python -m experiments.refresh_baseline`` (never f
 import numpy as np
 import pandas as pd
 
-from experiments.refresh_baseline import BASELINE, baseline_summary
+from abm.baseline import BASELINE, baseline_summary
 
 
 def test_the_default_study_matches_its_stored_baseline():

@@ -16,9 +16,10 @@ import pytest
 solara = pytest.importorskip("solara")
 import ipyvuetify as v  # noqa: E402
 
+from abm.dashboard import figures as figs  # noqa: E402
+from abm.dashboard import model as board  # noqa: E402
 from abm.mitigation import package_cost  # noqa: E402
 from experiments import dashboard as dash  # noqa: E402
-from experiments import dashboard_figures as figs  # noqa: E402
 
 ROOT = Path(__file__).parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -26,10 +27,10 @@ SCREENSHOT = ROOT / "outputs" / "dashboard.png"
 
 
 def test_the_controls_compose_the_run():
-    model = dash.DashboardModel(package="hardening", backup_power=True, prebunking=True)
+    model = board.DashboardModel(package="hardening", backup_power=True, prebunking=True)
     assert model.cfg.mitigation.name == "hardening+backup_power+prebunking"
     parts = [
-        dash.dashboard_config(dash.DEFAULT_THREAT, p, [], 14)
+        board.dashboard_config(board.DEFAULT_THREAT, p, [], 14)
         for p in ("hardening", "backup_power", "prebunking")
     ]
     assert package_cost(model.cfg.mitigation) == pytest.approx(
@@ -37,16 +38,16 @@ def test_the_controls_compose_the_run():
     )
     assert model.other is None
     with pytest.raises(TypeError, match="unknown levers"):
-        dash.DashboardModel(flying_carpets=True)
+        board.DashboardModel(flying_carpets=True)
 
 
 def test_compared_runs_share_the_seed_and_step_together():
-    same = dash.DashboardModel(threat="grid_shock", horizon_days=3, compare_with="none")
+    same = board.DashboardModel(threat="grid_shock", horizon_days=3, compare_with="none")
     same.run_day()
     same.run_day()
     assert same.steps == same.other.steps == 48
     np.testing.assert_array_equal(same.national_service, same.other.national_service)
-    backup = dash.DashboardModel(threat="grid_shock", horizon_days=3, compare_with="backup_power")
+    backup = board.DashboardModel(threat="grid_shock", horizon_days=3, compare_with="backup_power")
     for _ in range(3):
         backup.run_day()
     assert not backup.running and backup.steps == 72
@@ -56,7 +57,7 @@ def test_compared_runs_share_the_seed_and_step_together():
 
 @pytest.fixture
 def grid_model():
-    model = dash.DashboardModel(threat="grid_shock", horizon_days=4, compare_with="backup_power")
+    model = board.DashboardModel(threat="grid_shock", horizon_days=4, compare_with="backup_power")
     model.run_day()
     model.run_day()
     return model
@@ -68,7 +69,7 @@ def test_every_component_renders(grid_model, component):
 
 
 def test_the_day_button_runs_a_day():
-    model = dash.DashboardModel(threat="grid_shock", horizon_days=3)
+    model = board.DashboardModel(threat="grid_shock", horizon_days=3)
     _, rc = solara.render(dash.Status(model), handle_error=False)
     rc.find(v.Btn, children=["Run one day"]).widget.click()
     assert model.steps == 24
@@ -84,7 +85,7 @@ def test_the_views_show_the_run(grid_model):
     tiles = figs.region_tiles(grid_model)
     labels = [t.get_text() for t in tiles.axes[0].texts]
     assert "Antwerp" in labels and any(t != "1.00" and "." in t for t in labels)
-    log = dash.event_table(grid_model).splitlines()
+    log = board.event_table(grid_model).splitlines()
     assert len(log) == 2 + 8 and "in Antwerp" in "".join(log)  # the blackout's assets
     trust = figs.trust_and_reach(grid_model).axes[0].get_lines()[0].get_ydata()
     assert len(trust) == -(-grid_model.steps // grid_model.recorder.every)  # rows written so far

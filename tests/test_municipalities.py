@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from abm import HybridThreatModel, load_config
-from abm.population import GroupState, Whereabouts, build_groups, displace
+from abm.displacement import Whereabouts, displace
+from abm.groups import GroupState, build_groups
 from abm.world import allocate, load_regions
 
 FINE = ["world=belgium_municipalities"]

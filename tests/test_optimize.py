@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from abm import HybridThreatModel, load_config
+from abm.designs import lever_space
 from abm.mitigation import package_cost
 from abm.uncertainty import apply
 from analysis.catalog import build_catalog
 from analysis.search import nsga2, pareto_mask, robustness
-from experiments.optimize import lever_space
 
 #: Largest distance allowed between the recovered front and ZDT1's true front.
 TOLERANCE = 0.05

@@ -5,8 +5,9 @@ import pytest
 
 from abm import SECTORS, HybridThreatModel, load_config
 from abm.config import CohortConfig, NarrativeSeedConfig
+from abm.groups import GroupState, build_groups
 from abm.narratives import never_reached_fraction, spread
-from abm.population import GroupState, build_groups, meet_needs
+from abm.needs import meet_needs
 from abm.world import load_regions
 
 ENERGY = SECTORS.index("energy")

@@ -1,6 +1,6 @@
 """The vectorised population layer against its per-agent Mesa reference, step by step.
 
-``experiments.reference_population`` re-implements ``PopulationLayer.step`` one group agent at a
+``tests.reference.population`` re-implements ``PopulationLayer.step`` one group agent at a
 time, in plain Python. Driving both with the same inputs and comparing every state array after
 every step checks the vectorised layer (and the reference); the drive is built so that every
 mechanism runs, and the test checks that they did, so it cannot pass on a quiet run.
@@ -13,7 +13,7 @@ import pytest
 
 from abm.population import PopulationLayer
 from abm.sectors import SECTOR_INDEX, SECTORS
-from experiments.reference_population import (
+from tests.reference.population import (
     GroupAgent,
     ReferencePopulationModel,
     default_inputs,

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from abm.sweeps import launch_sweep, sweep_command
 from analysis.catalog import build_catalog
 
 pytestmark = pytest.mark.slow
@@ -18,11 +19,20 @@ CONFIGS = Path(__file__).parents[1] / "configs"
 MITIGATIONS = sorted(p.stem for p in (CONFIGS / "mitigation").glob("*.yaml"))
 
 
-def sweep(sweep_dir: Path, *overrides: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [sys.executable, "-m", "experiments.run", "-m", *overrides, f"hydra.sweep.dir={sweep_dir}"],
-        capture_output=True,
-        text=True,
+def sweep(
+    sweep_dir: Path,
+    *overrides: str,
+    check: bool = True,
+    launcher: str | None = None,
+    n_jobs: int | None = None,
+) -> subprocess.CompletedProcess:
+    proc = launch_sweep(
+        overrides,
+        sweep_dir,
+        launcher=launcher,
+        n_jobs=n_jobs,
+        check=False,
+        capture=True,
         timeout=600,
     )
     if check:
@@ -49,8 +59,8 @@ def test_mitigation_comparison_with_joblib_equals_the_serial_run(serial, tmp_pat
         tmp_path,
         "+experiment=mitigation_comparison",
         "size=smoke",
-        "hydra/launcher=joblib",
-        "hydra.launcher.n_jobs=2",
+        launcher="joblib",
+        n_jobs=2,
     )
     n = len(MITIGATIONS)
     assert f"{n}/{n} jobs done" in proc.stderr  # progress on the terminal
@@ -92,16 +102,9 @@ def test_a_failed_job_leaves_the_others_and_an_error_record(tmp_path):
 
 
 def test_a_killed_sweep_resumes_without_redoing_completed_jobs(tmp_path):
-    cmd = [
-        sys.executable,
-        "-m",
-        "experiments.run",
-        "-m",
-        "+experiment=mitigation_comparison",
-        "replicates=2",
-        "horizon_days=20",
-        f"hydra.sweep.dir={tmp_path}",
-    ]
+    cmd = sweep_command(
+        ["+experiment=mitigation_comparison", "replicates=2", "horizon_days=20"], tmp_path
+    )
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
@@ -162,25 +165,19 @@ def small_serial(tmp_path_factory):
 
 
 def test_submitit_local_sweep_equals_the_serial_run(small_serial, tmp_path):
-    sweep(tmp_path, *SMALL, "hydra/launcher=submitit_local")
+    sweep(tmp_path, *SMALL, launcher="submitit_local")
     pd.testing.assert_frame_equal(losses(build_catalog(tmp_path)), small_serial)
 
 
 def test_local_ray_sweep_equals_the_serial_run(small_serial, tmp_path):
-    sweep(tmp_path, *SMALL, "hydra/launcher=ray_local")
+    sweep(tmp_path, *SMALL, launcher="ray_local")
     pd.testing.assert_frame_equal(losses(build_catalog(tmp_path)), small_serial)
 
 
 def test_every_preset_runs_at_smoke_size(tmp_path):
     for preset, n_jobs in (("synergy", 4), ("scenario_matrix", 32)):
         out = tmp_path / preset
-        sweep(
-            out,
-            f"+experiment={preset}",
-            "size=smoke",
-            "hydra/launcher=joblib",
-            "hydra.launcher.n_jobs=2",
-        )
+        sweep(out, f"+experiment={preset}", "size=smoke", launcher="joblib", n_jobs=2)
         catalog = build_catalog(out)
         assert catalog.job.nunique() == n_jobs and (catalog.status == "complete").all()
         assert len(catalog) == 2 * n_jobs
@@ -200,8 +197,8 @@ def test_mitigation_comparison_takes_a_scenario(tmp_path):
         "+experiment=mitigation_comparison",
         "size=smoke",
         "scenario=cyber_only",
-        "hydra/launcher=joblib",
-        "hydra.launcher.n_jobs=2",
+        launcher="joblib",
+        n_jobs=2,
     )
     catalog = build_catalog(tmp_path)
     assert set(catalog.scenario) == {"cyber_only"} and catalog.job.nunique() == len(MITIGATIONS)

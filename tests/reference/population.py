@@ -10,7 +10,7 @@ It exists for two reasons only:
 * **checking**: run it in lock-step with the layer on the same inputs and compare every state
   array after every step (``tests/test_reference_population.py``);
 * **benchmarking**: the ratio of group-updates per second between the two
-  (``python -m experiments.reference_population --steps 48``).
+  (``python -m tests.reference.population --steps 48`` from the checkout, and ``make bench``).
 
 It is not used by the model. It reproduces, to floating-point rounding, everything
 ``PopulationLayer.step(inoperability, hour)`` does: the calm step at rest, needs and household
@@ -51,9 +51,10 @@ from typing import Any
 
 import mesa
 import numpy as np
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from scipy.special import ndtr, ndtri
 
+from abm.api import as_run_config
 from abm.config import NarrativeSeedConfig, PopulationConfig, RunConfig
 from abm.population import REST_TOLERANCE, PopulationLayer, build_groups
 from abm.sectors import SECTOR_INDEX, SECTORS
@@ -812,7 +813,7 @@ def default_inputs(
         from abm import load_config
 
         cfg = load_config("most_likely_enemy")
-    run: RunConfig = OmegaConf.to_object(cfg) if isinstance(cfg, DictConfig) else cfg
+    run: RunConfig = as_run_config(cfg) if isinstance(cfg, DictConfig) else cfg
     narratives = list(run.scenario.narratives)
     if "disinformation" in run.scenario.adversary_dimensions:
         d = run.adversary.disinformation

@@ -18,11 +18,11 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from abm.model import HybridThreatModel  # noqa: E402
 from abm.sectors import SECTORS  # noqa: E402
+from abm.tiles import TILES  # noqa: E402
 from abm.transit import CROSSED, MOVING, STAGING, WAITING  # noqa: E402
-from analysis.figures import TILES  # noqa: E402
 
 LABELS = [s.replace("_", " ") for s in SECTORS]
-COLOURS = plt.get_cmap("tab10").colors
+COLOURS = matplotlib.color_sequences["tab10"]
 
 
 def done_hours(model: HybridThreatModel) -> np.ndarray:

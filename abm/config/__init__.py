@@ -1,0 +1,187 @@
+"""Configuration schema: the dataclasses Hydra checks every config against.
+
+Types are enforced by OmegaConf when Hydra composes the config, so a typo or a wrong type stops
+the run before anything happens. Every field declares, next to itself, its meaning, unit, valid
+range, source (or the word assumption) and, for an assumption, a plausible range
+(:mod:`abm.config.declare`); validation (:mod:`abm.validation`) checks the declared ranges and
+the rules that relate several fields. Every rate is per hour and every duration is in hours
+unless its name says otherwise. Defaults for Belgium live in ``configs/`` with their sources.
+
+The schema is split by what it describes: the world and sectors (:mod:`abm.config.world`), the
+population (:mod:`abm.config.people`), the adversary (:mod:`abm.config.adversary`), scenarios
+(:mod:`abm.config.scenario`), and what the plans put in place (:mod:`abm.config.plan`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+from abm.config.adversary import AdversaryConfig, CellConfig, CyberConfig, DisinformationConfig
+from abm.config.declare import (
+    COUNT,
+    COUNT_OR_ZERO,
+    FLAG,
+    NUMERICAL,
+    POSITIVE,
+    SEED,
+    USER_CHOICE,
+    Rule,
+    param,
+)
+from abm.config.people import (
+    BehaviourConfig,
+    CohortConfig,
+    NarrativeDynamicsConfig,
+    NarrativeSeedConfig,
+    PopulationConfig,
+    TrustConfig,
+)
+from abm.config.plan import LeverConfig, MitigationConfig, ResponderConfig, TransitConfig
+from abm.config.scenario import (
+    DroneIncursionConfig,
+    HazardConfig,
+    MigrationPushConfig,
+    PhaseConfig,
+    ScenarioConfig,
+    ShockConfig,
+    WindowConfig,
+)
+from abm.config.world import (
+    AssetTypeConfig,
+    NeedConfig,
+    OperatorConfig,
+    ResourceConfig,
+    SectorsConfig,
+    WorldConfig,
+)
+
+SENSITIVITY = "set by experiments.sensitivity"
+
+
+@dataclass
+class DesignConfig:
+    """Rows of an experimental design that this job runs (set by ``experiments.sensitivity``).
+
+    With ``file`` set, the job runs design rows ``block * block_size`` to
+    ``(block + 1) * block_size - 1`` of ``file`` (Parquet: ``design_row`` and one column per
+    parameter of the uncertainty set in ``uncertainty``), each for ``replicates`` replicates.
+    """
+
+    file: str | None = param(
+        None,
+        doc="The design (Parquet), or null for an ordinary job.",
+        valid=Rule("an existing design file"),
+        source=SENSITIVITY,
+    )
+    uncertainty: str | None = param(
+        None,
+        doc="The uncertainty set (YAML) whose parameters the design's columns are.",
+        valid=Rule("a shipped set or a YAML file"),
+        source=SENSITIVITY,
+    )
+    block: int = param(
+        0,
+        doc="Which block of rows this job runs.",
+        unit="count",
+        valid=COUNT_OR_ZERO,
+        source=SENSITIVITY,
+    )
+    block_size: int = param(1, doc="Rows per block.", unit="count", valid=COUNT, source=SENSITIVITY)
+
+
+@dataclass
+class RunConfig:
+    """One job: a scenario on a world, run for ``replicates`` replicates."""
+
+    seed: int = param(
+        0,
+        doc="The job's seed; replicate r draws from SeedSequence(seed, (r,)).",
+        valid=SEED,
+        source=USER_CHOICE,
+    )
+    replicates: int = param(
+        5, doc="Replicates run in the job.", unit="count", valid=COUNT, source=USER_CHOICE
+    )
+    horizon_days: float = param(
+        60.0,
+        doc="Length of a run (a whole number of steps).",
+        unit="days",
+        valid=POSITIVE,
+        source=USER_CHOICE,
+    )
+    dt_hours: float = param(
+        1.0, doc="Length of a step.", unit="h", valid=POSITIVE, source=NUMERICAL
+    )
+    record_every_hours: float = param(
+        6.0,
+        doc="Hours between rows of timeseries.parquet and DataCollector records (a multiple "
+        "of dt_hours).",
+        unit="h",
+        valid=POSITIVE,
+        source=USER_CHOICE,
+    )
+    print_summary: bool = param(
+        True,
+        doc="Print the per-sector summary table at the end of a run.",
+        valid=FLAG,
+        source=USER_CHOICE,
+    )
+    debug_fail_job: int | None = param(
+        None,
+        doc="Debugging sweeps: make the job with this number (hydra.job.num) fail on purpose.",
+        valid=Rule("a job number or null"),
+        source="testing switch",
+    )
+    world: WorldConfig = MISSING
+    sectors: SectorsConfig = field(default_factory=SectorsConfig)
+    population: PopulationConfig = MISSING
+    transit: TransitConfig = field(default_factory=TransitConfig)
+    responders: ResponderConfig = field(default_factory=ResponderConfig)
+    adversary: AdversaryConfig = MISSING
+    mitigation: MitigationConfig = MISSING
+    scenario: ScenarioConfig = MISSING
+    #: Design rows to run instead of the config as it is (global sensitivity analysis).
+    design: DesignConfig = field(default_factory=DesignConfig)
+
+
+def register_configs() -> None:
+    """Register the schemas with Hydra's ConfigStore (idempotent)."""
+    cs = ConfigStore.instance()
+    cs.store(name="run_schema", node=RunConfig)
+
+
+__all__ = [
+    "AdversaryConfig",
+    "AssetTypeConfig",
+    "BehaviourConfig",
+    "CellConfig",
+    "CohortConfig",
+    "CyberConfig",
+    "DesignConfig",
+    "DisinformationConfig",
+    "DroneIncursionConfig",
+    "HazardConfig",
+    "LeverConfig",
+    "MigrationPushConfig",
+    "MitigationConfig",
+    "NarrativeDynamicsConfig",
+    "NarrativeSeedConfig",
+    "NeedConfig",
+    "OperatorConfig",
+    "PhaseConfig",
+    "PopulationConfig",
+    "ResourceConfig",
+    "ResponderConfig",
+    "RunConfig",
+    "ScenarioConfig",
+    "SectorsConfig",
+    "ShockConfig",
+    "TransitConfig",
+    "TrustConfig",
+    "WindowConfig",
+    "WorldConfig",
+    "register_configs",
+]

@@ -1,0 +1,280 @@
+"""Schema of the world: regions, resources, operators, asset types; and of the sector layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING
+
+from abm.config.declare import (
+    ANY_CHOICE,
+    COUNT,
+    COUNT_OR_ZERO,
+    IDENTIFIER,
+    NON_NEGATIVE,
+    POSITIVE,
+    SHARE,
+    STRUCTURE,
+    USER_CHOICE,
+    Bounds,
+    Choices,
+    Rule,
+    param,
+)
+from abm.vocabulary import AREA_KINDS, RESOURCE_SCOPES, SECTORS
+
+SECTOR = Choices(SECTORS)
+STATBEL = "Statbel, population by province (or municipality), 1 January 2019"
+
+
+@dataclass
+class ResourceConfig:
+    """A resource that assets supply to one another (power, telecom, water, ...)."""
+
+    scope: str = param(
+        "region",
+        doc="Where consumers find suppliers: region (their own, falling back to the whole "
+        "country when it has none), province (their province; the same at province "
+        "resolution) or national (anywhere).",
+        valid=Choices(RESOURCE_SCOPES),
+        alternatives=ANY_CHOICE,
+    )
+    description: str = param("", doc="What the resource is.", source=IDENTIFIER)
+
+
+@dataclass
+class NeedConfig:
+    """One resource an asset type needs in order to work."""
+
+    suppliers: int = param(
+        2,
+        doc="Distinct supplier assets each consumer is linked to; any one working suffices.",
+        unit="count",
+        valid=COUNT,
+        scale=(0.75, 1.5),
+    )
+    backup_hours: float = param(
+        0.0,
+        doc="Hours the consumer runs on its own backup (generator, battery, tank) without supply.",
+        unit="h",
+        valid=NON_NEGATIVE,
+        scale=(0.5, 1.5),
+    )
+
+
+@dataclass
+class OperatorConfig:
+    """A family of infrastructure operators: one or more per area."""
+
+    sector: str = param(
+        MISSING, doc="The sector the operators serve.", valid=SECTOR, source=IDENTIFIER
+    )
+    label: str = param("", doc="A readable name.", source=IDENTIFIER)
+    area: str = param(
+        "belgium",
+        doc="Each operator covers one area: belgium, a federated_region or a province.",
+        valid=Choices(AREA_KINDS),
+        alternatives=ANY_CHOICE,
+    )
+    count: int = param(
+        1,
+        doc="Operators per area, unless count_by_area names the area.",
+        unit="count",
+        valid=COUNT,
+        scale=(0.75, 2.0),
+    )
+    count_by_area: dict[str, int] = param(
+        doc="Operators per named area (FACTS.md: 25 hospital networks, 13/8/4; others assumption).",
+        unit="count",
+        valid=COUNT,
+        source="FACTS.md (hospital networks); assumption",
+        scale=(0.75, 2.0),
+        factory=dict,
+    )
+    crews: int = param(
+        2,
+        doc="Repair crews per operator: assets it can repair at the same time.",
+        unit="count",
+        valid=COUNT,
+        scale=(0.75, 2.0),
+    )
+    response_hours: float = param(
+        2.0,
+        doc="Hours from an asset's damage until a crew can start on it.",
+        unit="h",
+        valid=NON_NEGATIVE,
+        scale=(0.5, 2.0),
+    )
+    cyber_maturity: float = param(
+        0.5,
+        doc="Probability that a cyber intrusion on this operator fails.",
+        unit="probability",
+        valid=SHARE,
+        scale=(0.7, 1.2),
+    )
+
+
+@dataclass
+class AssetTypeConfig:
+    """A kind of asset: where they are, who owns them, what they need, how they are repaired."""
+
+    sector: str = param(
+        MISSING, doc="The sector the assets serve.", valid=SECTOR, source=IDENTIFIER
+    )
+    operator: str = param(
+        MISSING,
+        doc="The operator family that owns them (of the same sector).",
+        valid=Rule("an operator of world.operators"),
+        source=IDENTIFIER,
+    )
+    label: str = param("", doc="A readable name.", source=IDENTIFIER)
+    provides: str | None = param(
+        None,
+        doc="The resource this type supplies to others, if any.",
+        valid=Rule("a resource of world.resources, or null"),
+        source=IDENTIFIER,
+    )
+    by_region: dict[str, int] = param(
+        doc="Assets per named region (count rule 1 of 3; FACTS.md: ports, interconnectors, "
+        "eastern corridors; others assumption).",
+        unit="count",
+        valid=COUNT_OR_ZERO,
+        source="FACTS.md (ports, interconnectors, corridors); assumption",
+        scale=(0.5, 1.5),
+        factory=dict,
+    )
+    national: int | None = param(
+        None,
+        doc="Assets nationally, allocated over regions by population (count rule 2 of 3; "
+        "FACTS.md: 103 hospitals; others assumption).",
+        unit="count",
+        valid=COUNT_OR_ZERO,
+        source="FACTS.md (hospitals); assumption",
+        scale=(0.75, 1.5),
+    )
+    per_million: float = param(
+        0.0,
+        doc="Assets per million inhabitants of each region (count rule 3 of 3).",
+        unit="1/million persons",
+        valid=NON_NEGATIVE,
+        scale=(0.5, 2.0),
+    )
+    min_per_region: int = param(
+        0,
+        doc="Never fewer assets than this in a region (so that every region has some local "
+        "capacity).",
+        unit="count",
+        valid=COUNT_OR_ZERO,
+        source=STRUCTURE,
+    )
+    needs: dict[str, NeedConfig] = field(default_factory=dict)
+    protection: float = param(
+        0.3,
+        doc="Probability that a physical attack on an asset of this type is stopped.",
+        unit="probability",
+        valid=SHARE,
+        scale=(0.5, 1.2),
+    )
+    repair_median_hours: float = param(
+        24.0,
+        doc="Median repair duration once a crew starts (lognormal).",
+        unit="h",
+        valid=POSITIVE,
+        scale=(0.5, 2.0),
+    )
+    repair_sigma: float = param(
+        0.5,
+        doc="Log-sd of the repair duration (lognormal).",
+        unit="-",
+        valid=NON_NEGATIVE,
+        scale=(0.5, 1.5),
+    )
+
+
+@dataclass
+class WorldConfig:
+    """Belgium's regions and the synthetic asset base built on them."""
+
+    name: str = param(MISSING, doc="The world's name.", source=IDENTIFIER)
+    regions_file: str = param(
+        "regions_provinces.csv",
+        doc="Regions table shipped in abm/data (or a path): region, name, federated_region, "
+        "population, optionally province.",
+        valid=Rule("a shipped table or a CSV path"),
+        source=STATBEL,
+    )
+    seed: int | None = param(
+        None,
+        doc="If set, every replicate gets the world built from this seed; if null, each "
+        "replicate builds its own world from its world stream.",
+        valid=Bounds(0, integer=True),
+        source=USER_CHOICE,
+    )
+    capacity_cv: float = param(
+        0.5,
+        doc="Coefficient of variation of asset sizes within a type (gamma distributed).",
+        valid=NON_NEGATIVE,
+        plausible=(0.25, 1.0),
+    )
+    backup_recharge_per_hour: float = param(
+        1.0,
+        doc="Hours of backup regained per hour of restored supply.",
+        unit="h/h",
+        valid=NON_NEGATIVE,
+        plausible=(0.25, 2.0),
+    )
+    resources: dict[str, ResourceConfig] = field(default_factory=dict)
+    operators: dict[str, OperatorConfig] = field(default_factory=dict)
+    asset_types: dict[str, AssetTypeConfig] = field(default_factory=dict)
+    # Typed Any because OmegaConf 2.3 cannot merge a world that extends another
+    # (world/belgium_municipalities) into a typed dict of dicts; validation checks the values.
+    service_shares: dict[str, dict[str, Any]] = param(
+        doc="Per sector, the share of its capacity each asset type delivers (sums to 1).",
+        unit="share",
+        valid=SHARE,
+        alternatives="other splits that sum to 1 (not sampled as one number)",
+        factory=dict,
+    )
+
+
+@dataclass
+class SectorsConfig:
+    """The sector layer: interdependency (IIM), recovery rates, spare capacity, loss weights."""
+
+    interdependency_file: str = param(
+        "interdependency.csv",
+        doc="The A* table shipped in abm/data (or a path), with a rationale per entry.",
+        valid=Rule("a shipped table or a CSV path"),
+        source="abm/data/interdependency.csv (assumptions, IIM structure after Haimes & Jiang "
+        "2001)",
+        alternatives="another table (sectors.a_star)",
+    )
+    a_star: Any = param(
+        None,
+        doc="An explicit 9 x 9 A* (rows: dependent sector; columns: supplier) replacing the "
+        "file's.",
+        valid=Rule("non-negative, spectral radius < 1"),
+        source="abm/data/interdependency.csv: assumption per entry, with rationale",
+        alternatives="entries scaled within a spectral radius < 1 (not sampled as one number)",
+    )
+    k: dict[str, float] = param(
+        doc="Per sector, the IIM recovery rate (the diagonal of K); k * dt_hours in (0, 1].",
+        unit="1/h",
+        valid=POSITIVE,
+        scale=(0.5, 2.0),
+        factory=dict,
+    )
+    reserve_margin: dict[str, float] = param(
+        doc="Per sector, spare capacity: capacity is (1 + margin) x baseline demand.",
+        unit="share of demand",
+        valid=NON_NEGATIVE,
+        scale=(0.5, 2.0),
+        factory=dict,
+    )
+    loss_weights: dict[str, float] = param(
+        doc="Per sector, the weight w_s of total_loss.",
+        valid=NON_NEGATIVE,
+        source=USER_CHOICE,
+        factory=dict,
+    )
