@@ -58,12 +58,12 @@ from abm.config.world import (
     WorldConfig,
 )
 
-SENSITIVITY = "set by experiments.sensitivity"
+SENSITIVITY = "set by abm.designs.run_design (sensitivity analysis, package search)"
 
 
 @dataclass
 class DesignConfig:
-    """Rows of an experimental design that this job runs (set by ``experiments.sensitivity``).
+    """Rows of an experimental design that this job runs (set by :func:`abm.designs.run_design`).
 
     With ``file`` set, the job runs design rows ``block * block_size`` to
     ``(block + 1) * block_size - 1`` of ``file`` (Parquet: ``design_row`` and one column per
