@@ -10,6 +10,7 @@ from abm.config import RunConfig
 from abm.metrics import min_service, time_to_recover
 from abm.mitigation import package_cost, package_cost_range
 from abm.population import PopulationLayer
+from abm.recorder import total_loss
 from abm.state import CampaignState
 from abm.transit import Transit
 from abm.vocabulary import ACTIONS, SECTORS
@@ -54,7 +55,7 @@ def summary_row(model: Finished) -> dict[str, Any]:
         "seed": model.seed,
     }
     row.update({f"loss_{s}": float(model.loss[i]) for i, s in enumerate(SECTORS)})
-    row["total_loss"] = float(model.loss @ model.loss_weights)
+    row["total_loss"] = total_loss(model)
     people, campaign = model.people, model.campaign
     row.update(
         unmet_need_person_hours=float(people.state.unmet.sum()),

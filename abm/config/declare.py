@@ -140,10 +140,6 @@ class Declared:
     #: worth exploring, in words.
     alternatives: str | None = None
 
-    @property
-    def is_assumption(self) -> bool:
-        return self.source == ASSUMPTION
-
 
 def param(
     default: Any = MISSING,
@@ -174,7 +170,7 @@ def param(
         "declared": Declared(
             doc=doc,
             unit=unit,
-            valid=valid if valid is not None else Rule("text"),
+            valid=valid if valid is not None else TEXT,
             source=source,
             plausible=plausible,
             scale=scale,
