@@ -42,26 +42,6 @@ PLACEHOLDERS = {
     "cells": "<cell>",
     "levers": "<lever>",
 }
-#: What the placeholders of a dictionary of plain values stand for, per field.
-VALUE_KEYS = {
-    "count_by_area": "<area>",
-    "by_region": "<region>",
-    "service_shares": "<sector>.<type>",
-    "k": "<sector>",
-    "reserve_margin": "<sector>",
-    "loss_weights": "<sector>",
-    "stock_hours": "<sector>",
-    "need_weights": "<sector>",
-    "capabilities": "<action>",
-    "detection": "<action>",
-    "action_costs": "<action>",
-    "behaviours": "<behaviour>",
-    "ports": "<region>",
-    "routes": "<region>",
-    "weights": "<action>",
-    "damage": "<type>",
-    "demand": "<sector>",
-}
 
 
 def _record(hint: object) -> type | None:
