@@ -85,7 +85,25 @@ def as_run_config(cfg: DictConfig | ListConfig) -> RunConfig:
     out = OmegaConf.to_object(cfg)
     if not isinstance(out, RunConfig):
         raise TypeError(f"not a run config: {type(out).__name__}")
+    remove_levers(out)
     return out
+
+
+def remove_levers(cfg: RunConfig) -> None:
+    """Take ``mitigation.without`` out of the package and name it ``<name>_minus_<lever>``, so
+    that everything downstream (levers, costs, engagement, results) sees one consistent
+    package."""
+    m = cfg.mitigation
+    if not m.without:
+        return
+    for name in m.without:
+        if name not in m.levers:
+            raise ConfigError(
+                "mitigation.without", f"levers of {m.name!r} ({', '.join(m.levers)}), got {name!r}"
+            )
+    m.levers = {k: v for k, v in m.levers.items() if k not in m.without}
+    m.name = "_minus_".join([m.name, *m.without])
+    m.without = []
 
 
 def resolve_config(

@@ -56,6 +56,9 @@ class ScenarioScript:
         self.cfg, self.world, self.transit, self.campaign = cfg, world, transit, campaign
         self.dt, self.n_steps = dt, n_steps
         self.dimensions = list(sc.adversary_dimensions)
+        #: Per action type, whether this run carries it out (False: another part's action, in
+        #: a run that measures one part of the campaign).
+        self.carried_out = np.array([a in (sc.adversary_part or self.dimensions) for a in ACTIONS])
         #: The cells of the campaign (none when the scenario gives them no dimension).
         self.cell_names = list(cfg.adversary.cells) if self.dimensions else []
         self.shocks = list(sc.shocks)

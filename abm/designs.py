@@ -63,23 +63,39 @@ def run_design(
     return launch_sweep(overrides, directory / RUNS_DIR, check=False, quiet=True).returncode
 
 
+#: The fields of a lever that scale with its intensity in :func:`lever_space`: the strength
+#: with its plausible range, and the investment and running cost with their bounds (so the
+#: bounds stay ordered around the values; the lifetime does not scale).
+SCALED_LEVER_FIELDS = (
+    "strength_low",
+    "strength_high",
+    "investment_meur",
+    "investment_low_meur",
+    "investment_high_meur",
+    "yearly_meur",
+    "yearly_low_meur",
+    "yearly_high_meur",
+)
+
+
 def lever_space(cfg: RunConfig) -> UncertaintyConfig:
     """One decision variable per lever of the package: its intensity, 0 to 1, scaling the
-    lever's strength and its cost (with the cost's bounds) alike.
+    lever's strength and its costs (investment and running cost, with their bounds) alike.
 
     Linear scaling is an assumption (costs of such measures are rarely linear, and a lever may
     have a minimum size), stated here so that it can be replaced. Intensity 0 everywhere is
-    exactly no mitigation, 1 everywhere exactly the package.
+    exactly no mitigation, 1 everywhere exactly the package. A bound left unset (null) stays
+    unset: it means the value, which scales.
     """
     parameters = {}
     for key in cfg.mitigation.levers:
         base = f"mitigation.levers.{key}"
         parameters[key] = UncertainParameter(
             path=f"{base}.strength",
-            paths=[f"{base}.cost_meur", f"{base}.cost_low_meur", f"{base}.cost_high_meur"],
+            paths=[f"{base}.{name}" for name in SCALED_LEVER_FIELDS],
             low=0.0,
             high=1.0,
             mode="scale",
-            description=f"intensity of {key} (strength and cost scale with it)",
+            description=f"intensity of {key} (strength and costs scale with it)",
         )
     return UncertaintyConfig(name="levers", parameters=parameters)

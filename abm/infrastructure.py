@@ -64,6 +64,9 @@ class AssetNetwork:
                 dt,
                 self.recharge,
             )
+            # how deep backups were drawn (levers' engagement: beyond the built hours?)
+            drawn = assets.backup_capacity - assets.backup_left
+            np.maximum(assets.backup_drawn, drawn, out=assets.backup_drawn)
         if working is assets.working:
             return np.zeros(0, dtype=np.int64)
         changed = np.flatnonzero(working != assets.working)

@@ -38,6 +38,7 @@ class ScriptView(Protocol):
     ransomware_sectors: set[int]
     adversary_narratives: list[int]
     behaviour_weights: np.ndarray
+    carried_out: np.ndarray
 
     def action_weights(self, crisis_active: bool) -> np.ndarray: ...
 

@@ -12,7 +12,14 @@ import pyarrow as pa
 from abm.config import RunConfig
 from abm.errors import ConfigError
 from abm.model import HybridThreatModel
-from abm.results import events_table, groups_table, provenance, timeseries_table, write_job
+from abm.results import (
+    events_table,
+    groups_table,
+    provenance,
+    regions_table,
+    timeseries_table,
+    write_job,
+)
 from abm.validation import validate
 
 
@@ -31,9 +38,14 @@ def run_job(cfg: RunConfig, outdir: Path, resolved_yaml: str) -> pd.DataFrame:
     validate(cfg)
     start = time.perf_counter()
     summaries = []
-    tables: dict[str, list[pa.Table]] = {"timeseries": [], "groups": [], "events": []}
+    tables: dict[str, list[pa.Table]] = {
+        "timeseries": [],
+        "groups": [],
+        "events": [],
+        "regions": [],
+    }
     for design_row, values, row_cfg in design_rows(cfg):
-        for r in range(cfg.replicates):
+        for r in row_replicates(cfg, design_row):
             model = HybridThreatModel(row_cfg, rng=cfg.seed, replicate=r)
             model.run_model()
             summary = model.summary()
@@ -41,6 +53,7 @@ def run_job(cfg: RunConfig, outdir: Path, resolved_yaml: str) -> pd.DataFrame:
                 "timeseries": timeseries_table(model),
                 "groups": groups_table(model),
                 "events": events_table(model),
+                "regions": regions_table(model),
             }
             if design_row is not None:
                 summary.update(
@@ -57,7 +70,8 @@ def run_job(cfg: RunConfig, outdir: Path, resolved_yaml: str) -> pd.DataFrame:
 
 def design_rows(cfg: RunConfig) -> Iterator[tuple[int | None, dict[str, float], RunConfig]]:
     """``(design_row, parameter values, config)`` of every row this job runs; a job without a
-    design runs its config once, as ``(None, {}, cfg)``."""
+    design runs its config once, as ``(None, {}, cfg)``. Which replicates a row runs is
+    :func:`row_replicates`'s answer."""
     d = cfg.design
     if d.file is None:
         yield None, {}, cfg
@@ -81,6 +95,20 @@ def design_rows(cfg: RunConfig) -> Iterator[tuple[int | None, dict[str, float], 
         row_cfg = apply(cfg, spec, values)
         validate(row_cfg)
         yield int(row.design_row), values, row_cfg
+
+
+def row_replicates(cfg: RunConfig, design_row: int | None) -> range:
+    """The replicates a design row runs: ``0 .. replicates - 1`` (every row on the same seeds),
+    or with ``design.replicate_per_row`` replicate ``design_row`` alone.
+
+    Why the second: a design that samples uncertain inputs can pair its sample j with replicate j
+    of an ordinary arm run on the same seed (the unmitigated arm of a study), so that one run per
+    sample carries both the input's uncertainty and the replicate noise, and every difference
+    with that arm is still paired (common random numbers).
+    """
+    if design_row is not None and cfg.design.replicate_per_row:
+        return range(design_row, design_row + 1)
+    return range(cfg.replicates)
 
 
 def _with_row(table: pa.Table, design_row: int) -> pa.Table:

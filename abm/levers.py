@@ -9,8 +9,17 @@ dashboard's lever list read this registry. Adding a lever is one entry here plus
 A lever sets amounts and capacities in the run's state (:mod:`abm.state`) from its start hour;
 responders decide when to use what needs a decision. A lever never draws random numbers and
 never touches anything before it starts, so an arm whose levers start on day 30 is identical to
-``none`` until day 30 (common random numbers). Every lever has the cost fields ``cost_meur``,
-``cost_low_meur`` and ``cost_high_meur`` (million euro; a package costs the sum of its levers).
+``none`` until day 30 (common random numbers). Every lever states its cost's basis (a one-off
+investment over a lifetime, a yearly running cost, each with bounds; :mod:`abm.mitigation`
+annualises them) and a plausible range of its strength (``strength_low``, ``strength_high``).
+
+A lever that avoids no loss may simply never have been used: stock nobody needed, crews that
+were never the bottleneck. Each entry therefore has an engagement test, ``engaged(model,
+lever)``, saying whether the lever's mechanism made a difference to the run's mechanics in this
+replicate (not whether the outcome improved), and says in one sentence when it does
+(``engaged_when``). :func:`engagement` gives the ``engaged_<kind>`` columns of the summary. The
+tests read what the run drew on, which the state records as it goes (the usage fields of
+:mod:`abm.state`), and the attack events.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from abm.vocabulary import SECTOR_INDEX, SECTORS
 from abm.world import World
 
 if TYPE_CHECKING:
+    from abm.config import RunConfig
     from abm.population import PopulationLayer
 
 
@@ -40,6 +50,52 @@ class LeverTarget(Protocol):
     responses: ResponseState
     people: PopulationLayer
     hour: float
+
+
+class DecisionView(Protocol):
+    """The crisis centre as engagement tests read it."""
+
+    @property
+    def activation_hour(self) -> float | None: ...
+
+    @property
+    def unaided_activation_hour(self) -> float | None: ...
+
+
+class ScriptTimes(Protocol):
+    """The scenario script's time grid, and what sabotage may aim at."""
+
+    @property
+    def sabotage_targets(self) -> np.ndarray: ...
+
+    def step_of(self, hour: float) -> int: ...
+
+
+class CorridorView(Protocol):
+    """The allied transit's corridors (sabotage aims at them in phases that focus on them)."""
+
+    @property
+    def corridor_assets(self) -> np.ndarray: ...
+
+
+class RunView(LeverTarget, Protocol):
+    """A run, at its end, as engagement tests read it (what it drew on, and its events)."""
+
+    dt: float
+    n_steps: int
+    events: list[tuple[float, str, int, str]]
+
+    @property
+    def cfg(self) -> RunConfig: ...
+
+    @property
+    def script(self) -> ScriptTimes: ...
+
+    @property
+    def crisis_centre(self) -> DecisionView: ...
+
+    @property
+    def transit(self) -> CorridorView: ...
 
 
 @dataclass(frozen=True)
@@ -82,6 +138,10 @@ class Lever:
     #: What ``targets`` names (one of TARGET_KINDS), or None.
     targets: str | None
     apply: Callable[[LeverTarget, LeverConfig], None]
+    #: Whether the lever's mechanism made a difference to the run's mechanics (a finished run),
+    #: and when that is, in one sentence (docs print it).
+    engaged: Callable[[RunView, LeverConfig], bool]
+    engaged_when: str
     #: Fields of LeverConfig that only this lever reads.
     fields: tuple[str, ...] = ()
 
@@ -162,6 +222,179 @@ def _civil_contracts(m: LeverTarget, lever: LeverConfig) -> None:
     m.responses.surge_share += lever.strength
 
 
+# ---------------------------------------------------------------------------- engagement
+#: Amounts closer than this count as equal (hours of stock or backup, after many steps).
+EPS = 1e-9
+#: A narrative spreads while some group has more spreaders than this share (the population
+#: layer's threshold for skipping the spread).
+SPREADING = 1e-12
+
+
+def applied_hour(m: RunView, lever: LeverConfig) -> float:
+    """The hour the lever was applied (its start hour rounded up to the time grid)."""
+    return m.script.step_of(lever.start_hour) * m.dt
+
+
+def sabotage_attempts(m: RunView) -> list[tuple[float, int]]:
+    """(hour, asset) of every sabotage attempt on an asset: the attack events that name one (a
+    cyber or disinformation attack, or a sabotage with nothing in reach, names none)."""
+    return [(hour, asset) for hour, kind, asset, _ in m.events if kind == "attack" and asset >= 0]
+
+
+def _guards_decide(m: RunView, asset: int, hour: float) -> bool:
+    """Whether guards set the asset's protection against a sabotage at ``hour`` (it was guarded
+    then, and the guards protect better than the asset itself)."""
+    a = m.assets
+    return bool(
+        a.guarded_from[asset] < hour and m.cfg.responders.guard_protection >= a.protection[asset]
+    )
+
+
+def aims_by_vulnerability(m: RunView) -> bool:
+    """Whether some cell weighs its targets by their vulnerability (1 - protection, 1 -
+    maturity): then raising protection shifts where attacks aim, whether they hit it or not."""
+    return any(cell.strategy != "random" for cell in m.cfg.adversary.cells.values())
+
+
+def sabotage_reach(m: RunView) -> np.ndarray:
+    """Assets sabotage may aim at in this run: the scenario's targets, and the transit's
+    corridors when a campaign phase focuses on them."""
+    reach = m.script.sabotage_targets.copy()
+    if any(phase.corridor_focus for phase in m.cfg.scenario.adversary_phases):
+        reach[m.transit.corridor_assets] = True
+    return reach
+
+
+def _hardening_engaged(m: RunView, lever: LeverConfig) -> bool:
+    """A sabotage attempt after the lever started either hit a hardened asset (that guards did
+    not protect better), or weighed hardened assets among its targets."""
+    raised = type_mask(m.world, lever.targets) & (m.world.protection < 1.0)
+    start = applied_hour(m, lever)
+    attempts = [(hour, i) for hour, i in sabotage_attempts(m) if hour >= start]
+    if any(raised[i] and not _guards_decide(m, i, hour) for hour, i in attempts):
+        return True
+    return bool(attempts) and aims_by_vulnerability(m) and bool((raised & sabotage_reach(m)).any())
+
+
+def _backup_power_engaged(m: RunView, lever: LeverConfig) -> bool:
+    w = m.world
+    power = w.resource_names.index("power")
+    needs = (w.need_resource == power) & type_mask(w, lever.targets)[w.need_asset]
+    return bool(np.any(m.assets.backup_drawn[needs] > w.need_backup_hours[needs] + EPS))
+
+
+def _cyber_hygiene_engaged(m: RunView, lever: LeverConfig) -> bool:
+    ops = sector_mask(lever.targets)[m.world.operators.sector]
+    ops &= m.world.operators.cyber_maturity < 1.0
+    attempted, start = m.operators.cyber_attempted, applied_hour(m, lever)
+    if np.any(attempted[ops] >= start):
+        return True
+    # an intrusion elsewhere still chose its target by maturity, the raised ones among them
+    return bool(ops.any() and attempted.max() >= start and aims_by_vulnerability(m))
+
+
+def _repair_capacity_engaged(m: RunView, lever: LeverConfig) -> bool:
+    """More crews busy at once than the built crews and the surge they would have brought, or
+    a repair started sooner than the built response time: either needs the lever's crews."""
+    o, built = m.operators, m.world.operators.crews
+    ops = sector_mask(lever.targets)[m.world.operators.sector]
+    # the surge crews there would have been without the lever (surge is a share of standing)
+    surge = np.where(o.surge_crews > 0, np.ceil(built * float(m.responses.surge_share)), 0)
+    more_crews = o.busy_peak > built + surge
+    return bool(np.any(ops & (more_crews | (o.early_repairs > 0))))
+
+
+def _household_stockpiles_engaged(m: RunView, lever: LeverConfig) -> bool:
+    """Households dug deeper into a target sector's stock than their autonomy without the
+    lever (the population layer's ``stock_drawn``, the most hours drawn at once)."""
+    people = m.people
+    sectors = sector_mask(lever.targets)
+    drawn = people.stock_drawn
+    base = people.groups.stock_hours
+    return bool(np.any(drawn[:, sectors] > base[:, sectors] + EPS))
+
+
+def _strategic_stockpiles_engaged(m: RunView, lever: LeverConfig) -> bool:
+    used = m.responses.stock_used_until[sector_mask(lever.targets)]
+    return bool(np.any(used >= applied_hour(m, lever)))
+
+
+def _prebunking_engaged(m: RunView, lever: LeverConfig) -> bool:
+    g = m.people.groups
+    targets = lever.targets or list(g.cohort_names)
+    if lever.reach <= 0 or not np.isin(g.cohort, [g.cohort_names.index(c) for c in targets]).any():
+        return False
+    start = applied_hour(m, lever)
+    seeds = [hour for hour, kind, _, _ in m.events if kind == "narrative_seeded"]
+    spreading = bool((m.people.spreader > SPREADING).any())
+    return any(hour >= start for hour in seeds) or (bool(seeds) and spreading)
+
+
+def _territorial_reserve_engaged(m: RunView, lever: LeverConfig) -> bool:
+    """A sabotage attempt after the reserve's guards were posted either hit an asset they
+    guarded (and protected better than it is), or weighed such assets among its targets."""
+    a = m.assets
+    reserve = a.reserve_guarded & (m.cfg.responders.guard_protection > a.protection)
+    if not reserve.any():
+        return False
+    posted = float(a.guarded_from[reserve].min())
+    attempts = [(hour, i) for hour, i in sabotage_attempts(m) if hour > posted]
+    if any(reserve[i] and _guards_decide(m, i, hour) for hour, i in attempts):
+        return True
+    return bool(attempts) and aims_by_vulnerability(m) and bool((reserve & sabotage_reach(m)).any())
+
+
+def _intelligence_engaged(m: RunView, lever: LeverConfig) -> bool:
+    return bool(m.responses.search_until >= applied_hour(m, lever))
+
+
+def _strategic_communication_engaged(m: RunView, lever: LeverConfig) -> bool:
+    return bool(m.responses.messaging_until >= applied_hour(m, lever))
+
+
+def _legal_framework_engaged(m: RunView, lever: LeverConfig) -> bool:
+    """Activation came sooner, and a measure it triggers acted in the hours gained. Only
+    measures that other levers supply count (released stock, counter-messaging, surge crews):
+    Defence's own guards post for the transit anyway, and the adversary's turn on the state
+    after activation is a reaction, not the lever's mechanism."""
+    cc = m.crisis_centre
+    if cc.activation_hour is None or applied_hour(m, lever) >= cc.activation_hour:
+        return False  # no decision, or taken before the lever acted
+    unaided = cc.unaided_activation_hour
+    until = m.n_steps * m.dt if unaided is None else unaided
+    if until <= cc.activation_hour:
+        return False
+    res = m.responses
+    first_used = min(
+        float(res.stock_used_from.min()),
+        float(res.messaging_from),
+        float(m.operators.surge_used_from),
+    )
+    return first_used < until
+
+
+def _civil_contracts_engaged(m: RunView, lever: LeverConfig) -> bool:
+    o = m.operators
+    standing = o.standing_crews
+    without = np.ceil(standing * m.cfg.responders.surge_crews)  # the responders' own surge
+    return bool(np.any(o.busy_peak - standing > without))
+
+
+def engagement(model: RunView) -> dict[str, bool | None]:
+    """Per lever kind: whether the run's package has a lever of that kind whose mechanism
+    engaged (True/False), or None when it has none; the ``engaged_<kind>`` summary columns.
+
+    A lever with no strength, or one starting after the horizon, never engaged.
+    """
+    out: dict[str, bool | None] = dict.fromkeys(LEVER_KINDS)
+    horizon = model.n_steps * model.dt
+    for lever in model.cfg.mitigation.levers.values():
+        acts = lever.strength > 0 and applied_hour(model, lever) < horizon
+        engaged = acts and LEVERS[lever.kind].engaged(model, lever)
+        out[lever.kind] = bool(out[lever.kind]) or engaged
+    return out
+
+
 SHARE = Range(0.0, 1.0)
 AMOUNT = Range()
 
@@ -177,6 +410,9 @@ LEVERS: dict[str, Lever] = {
             SHARE,
             "asset_types",
             _hardening,
+            _hardening_engaged,
+            "a sabotage attempt after the lever started hit an asset whose protection it raised "
+            "(and guards did not protect better), or weighed such assets among its targets",
         ),
         Lever(
             "backup_power",
@@ -186,6 +422,8 @@ LEVERS: dict[str, Lever] = {
             AMOUNT,
             "asset_types",
             _backup_power,
+            _backup_power_engaged,
+            "an asset drew more hours of backup power at once than it had without the lever",
         ),
         Lever(
             "cyber_hygiene",
@@ -195,6 +433,9 @@ LEVERS: dict[str, Lever] = {
             SHARE,
             "sectors",
             _cyber_hygiene,
+            _cyber_hygiene_engaged,
+            "a cyber intrusion after the lever started aimed at an operator whose maturity it "
+            "raised, or chose its target by maturity with such operators among the targets",
         ),
         Lever(
             "repair_capacity",
@@ -204,6 +445,10 @@ LEVERS: dict[str, Lever] = {
             AMOUNT,
             "sectors",
             _repair_capacity,
+            _repair_capacity_engaged,
+            "an operator of the target sectors had more crews busy at once than it would have had "
+            "without the lever (its built crews and the surge they bring), or a crew started a "
+            "repair sooner than the built response time allows",
         ),
         Lever(
             "household_stockpiles",
@@ -213,6 +458,9 @@ LEVERS: dict[str, Lever] = {
             AMOUNT,
             "sectors",
             _household_stockpiles,
+            _household_stockpiles_engaged,
+            "households drew more hours of stock at once in a target sector than their "
+            "autonomy without the lever",
         ),
         Lever(
             "strategic_stockpiles",
@@ -223,6 +471,9 @@ LEVERS: dict[str, Lever] = {
             AMOUNT,
             "sectors",
             _strategic_stockpiles,
+            _strategic_stockpiles_engaged,
+            "stock was released into a target sector while that sector was short of service "
+            "somewhere",
         ),
         Lever(
             "prebunking",
@@ -233,6 +484,9 @@ LEVERS: dict[str, Lever] = {
             AMOUNT,
             "cohorts",
             _prebunking,
+            _prebunking_engaged,
+            "a narrative was seeded after the campaign started (or seeded before and still "
+            "spreading at the end), so spreading met inoculated groups",
             fields=("reach", "decay_days"),
         ),
         Lever(
@@ -243,6 +497,9 @@ LEVERS: dict[str, Lever] = {
             AMOUNT,
             None,
             _territorial_reserve,
+            _territorial_reserve_engaged,
+            "a sabotage attempt after the reserve's guards (beyond Defence's own) were posted hit "
+            "an asset they guarded, or weighed such assets among its targets",
         ),
         Lever(
             "intelligence",
@@ -252,6 +509,8 @@ LEVERS: dict[str, Lever] = {
             AMOUNT,
             None,
             _intelligence,
+            _intelligence_engaged,
+            "the security services searched, with the added rate, while a cell was at large",
         ),
         Lever(
             "strategic_communication",
@@ -261,6 +520,9 @@ LEVERS: dict[str, Lever] = {
             AMOUNT,
             None,
             _strategic_communication,
+            _strategic_communication_engaged,
+            "counter-messaging was in force, after the lever started, while a narrative was "
+            "spreading",
         ),
         Lever(
             "legal_framework",
@@ -270,6 +532,10 @@ LEVERS: dict[str, Lever] = {
             Range(0.0, 1.0, high_open=True),
             None,
             _legal_framework,
+            _legal_framework_engaged,
+            "measures were activated sooner than without the lever, and a measure they trigger "
+            "(released stock, counter-messaging, surge crews) acted before the unaided decision "
+            "would have come; alone it has nothing to bring forward",
         ),
         Lever(
             "civil_contracts",
@@ -280,6 +546,8 @@ LEVERS: dict[str, Lever] = {
             AMOUNT,
             None,
             _civil_contracts,
+            _civil_contracts_engaged,
+            "surge crews worked: an operator had more crews busy at once than its standing crews",
         ),
     )
 }

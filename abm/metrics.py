@@ -3,13 +3,16 @@
 The model calls these on its own series, and the tests call them on hand-made curves, so the
 definitions live in one place:
 
-- *loss* (DESIGN.md section 8): the sum over steps and regions of population x (1 - service) x
-  dt, divided by the national population: hours of full outage per inhabitant, the area of the
-  resilience triangle (Bruneau et al. 2003, Earthquake Spectra 19(4):733-752). Service is
-  constant within a step, so the integral is exact for the model's step function;
-- *minimum service*: the lowest national (population-weighted) service level reached;
-- *time to recover*: hours from the first step national service fell below a threshold (95% of
-  baseline) to the first step from which it stays at or above the threshold to the end. A
+- *loss* (DESIGN.md section 8): the sum over steps and regions of the sector's dependents x
+  (1 - service) x dt: person-hours of service lost, the area of the resilience triangle
+  (Bruneau et al. 2003, Earthquake Spectra 19(4):733-752) in natural units. Service is constant
+  within a step, so the integral is exact for the model's step function;
+- *national service*: service weighted by the sector's dependents in each region (what the
+  average dependent gets);
+- *minimum service*: the lowest national service level reached;
+- *time to recover*: hours from the first step national service fell below a threshold
+  (``outcomes.recovery_threshold``, 95% of baseline by default) to the first step from which it
+  stays at or above the threshold to the end. A
   sector still below it at the horizon has not recovered: its time is censored, recorded as
   missing with the status ``censored``, never as a number that looks like a time.
 """
@@ -24,21 +27,27 @@ RECOVERY_THRESHOLD = 0.95
 NOT_DISRUPTED, RECOVERED, CENSORED = "not_disrupted", "recovered", "censored"
 
 
-def loss_increment(
-    population_share: np.ndarray, inoperability: np.ndarray, dt: float
-) -> np.ndarray:
-    """One step's loss per sector: population-weighted inoperability times the step length.
+def loss_increment(dependents: np.ndarray, inoperability: np.ndarray, dt: float) -> np.ndarray:
+    """One step's loss per sector, in person-hours: dependents x inoperability x step length.
 
     Args:
-        population_share: Per region, its share of the national population (sums to 1).
+        dependents: ``(regions, sectors)``, the people who depend on each sector in each region.
         inoperability: ``(regions, sectors)``, 1 - service.
         dt: Step length in hours.
     """
-    return (population_share @ inoperability) * dt
+    return (dependents * inoperability).sum(axis=0) * dt
+
+
+def national_service(dependents: np.ndarray, inoperability: np.ndarray) -> np.ndarray:
+    """Per sector, service weighted by the sector's dependents across regions (1 if none)."""
+    total = dependents.sum(axis=0)
+    lost = (dependents * inoperability).sum(axis=0)
+    return 1.0 - lost / np.where(total > 0, total, 1.0)
 
 
 def loss_of_series(service: np.ndarray, dt: float) -> np.ndarray:
-    """Loss per sector of a national service series ``(steps, sectors)`` (hours per inhabitant)."""
+    """Loss per sector of a national service series ``(steps, sectors)``: hours of full outage
+    per dependent (multiply by the dependents for person-hours)."""
     return (1.0 - service).sum(axis=0) * dt
 
 

@@ -6,7 +6,8 @@ phase per line, each phase a function over arrays.
 **Read-only interface.** After (or during) a run, users, tests and the results writer read:
 ``recorded_service`` (records x regions x sectors), ``recorded_regions`` (the per-region series
 of ``timeseries.parquet``), ``recorded_hours``, ``national_service`` (steps x sectors),
-``loss``, ``events``, ``datacollector``, :meth:`HybridThreatModel.summary`, the world
+``loss`` (person-hours per sector), ``regional`` (per-region outcomes), ``dependents``,
+``events``, ``datacollector``, :meth:`HybridThreatModel.summary`, the world
 (``world``), the state objects (``assets``, ``operators``, ``sectors``, ``responses``,
 ``campaign``, see :mod:`abm.state`), the layers (``people``, ``transit``, ``script``) and the
 agents. Code outside the model changes the state only through a lever (:mod:`abm.levers`) or
@@ -22,14 +23,15 @@ import mesa
 import numpy as np
 from omegaconf import DictConfig
 
-from abm import interdependency
+from abm import interdependency, weighting
 from abm.api import resolve_config
 from abm.campaign import ScenarioScript
 from abm.config import RunConfig
+from abm.dependents import POPULATION_FLOWS, build_dependents
 from abm.infrastructure import AssetNetwork
 from abm.interdependency import sector_matrix
 from abm.population import PopulationLayer
-from abm.recorder import REPORTERS, Recorder
+from abm.recorder import REPORTERS, Recorder, RegionalOutcomes
 from abm.seeding import Streams, replicate_sequence
 from abm.state import AssetState, CampaignState, OperatorState, ResponseState, SectorState
 from abm.summary import summary_row
@@ -97,7 +99,8 @@ class HybridThreatModel(mesa.Model):
         w = self.world = build_world(cfg.world, world_streams.generator("world"))
         self.a_star = sector_matrix(cfg, w)
         self.k = self.dt * np.array([cfg.sectors.k[s] for s in SECTORS])
-        self.loss_weights = np.array([cfg.sectors.loss_weights[s] for s in SECTORS])
+        #: The weights of total_loss under the run's weighting (configs/weighting).
+        self.total_weights = weighting.weights(cfg.weighting)
         margin = np.array([cfg.sectors.reserve_margin[s] for s in SECTORS])
         self.network = AssetNetwork(w, cfg.world.backup_recharge_per_hour)
         # The state: what changes during the run, one owner per kind (abm/state.py).
@@ -116,8 +119,15 @@ class HybridThreatModel(mesa.Model):
         self.transit = Transit(cfg.transit, w, self.n_steps * self.dt)
         self.script = ScenarioScript(cfg, w, self.transit, self.campaign, self.dt, self.n_steps)
         self.people = PopulationLayer(cfg.population, self.script.narratives, w.regions, self.dt)
+        self.dependents = build_dependents(
+            w.regions, cfg.population.reception_baseline_persons, cfg.world.dependents_file
+        )
         self.recorder = Recorder(
-            self.n_steps, round(cfg.record_every_hours / self.dt), self.dt, w.regions.n
+            self.n_steps,
+            round(cfg.record_every_hours / self.dt),
+            self.dt,
+            w.regions.n,
+            np.array([cfg.outcomes.minimum_service[s] for s in SECTORS]),
         )
         self.events: list[tuple[float, str, int, str]] = []
 
@@ -146,7 +156,7 @@ class HybridThreatModel(mesa.Model):
         self.scenario_events(step)
         self.adversary_actions(step)
         self.asset_failures_and_cascade()
-        self.repairs(step)
+        self.repairs()
         self.sector_service()
         self.population()
         self.responders(step)
@@ -177,7 +187,7 @@ class HybridThreatModel(mesa.Model):
         if changed.size:
             self.sectors.capacity = None  # sector capacity must be recomputed
 
-    def repairs(self, step: int) -> None:
+    def repairs(self) -> None:
         """Operators send free crews to damaged assets, most critical first; repairs finish."""
         started, done = dispatch_crews(
             self.assets,
@@ -185,12 +195,16 @@ class HybridThreatModel(mesa.Model):
             self.world,
             self.hour,
             self.dt,
-            lambda: self.streams.at_step("repair", step),
+            self._repair_stream,
         )
         for i in started:
             self.log_event("repair_start", i, f"{self.assets.repair_end[i] - self.hour:.1f} h")
         for i in done:
             self.log_event("repaired", i)
+
+    def _repair_stream(self, damage_step: int) -> np.random.Generator:
+        """The repair stream positioned at the step an asset was damaged in."""
+        return self.streams.at_step("repair", damage_step)
 
     def sector_service(self) -> None:
         """Capacity of working assets -> direct inoperability c* -> IIM step per region."""
@@ -225,10 +239,15 @@ class HybridThreatModel(mesa.Model):
             self.transit.step(self.hour, self.assets.working, 1.0 - self.sectors.inoperability)
 
     def record(self, step: int) -> None:
-        """Accumulate loss; store the recorded series at the recording interval."""
-        if self.recorder.record(
-            step, self.population_share, self.sectors.inoperability, self.people
-        ):
+        """Accumulate the outcomes; store the recorded series at the recording interval."""
+        present = self.population_share * self.people.groups.size.sum()
+        reception = (
+            self.people.demand[:, POPULATION_FLOWS]
+            + self.script.demand[:, POPULATION_FLOWS]
+            + self.transit.demand[:, POPULATION_FLOWS]
+        )
+        dependents = self.dependents.at(present, reception)
+        if self.recorder.record(step, dependents, self.sectors.inoperability, present, self.people):
             self.datacollector.collect(self)
 
     # -------------------------------------------------------------------------- services
@@ -266,13 +285,19 @@ class HybridThreatModel(mesa.Model):
 
     @property
     def loss(self) -> np.ndarray:
-        """Hours of full outage per inhabitant so far, per sector."""
+        """Person-hours of service lost so far, per sector."""
         return self.recorder.loss
 
     @property
     def national_service(self) -> np.ndarray:
-        """Population-weighted national service per step and sector."""
+        """National service per step and sector, weighted by each sector's dependents."""
         return self.recorder.national_service
+
+    @property
+    def regional(self) -> RegionalOutcomes:
+        """Per region and sector: person-hours lost, hours below minimum service, lowest
+        service, people affected, dependents at the start."""
+        return self.recorder.regional
 
     @property
     def recorded_service(self) -> np.ndarray:

@@ -46,6 +46,9 @@ class PopulationLayer:
         self.regions = regions
         self.groups = build_groups(cfg, regions)
         self.state = GroupState.initial(self.groups)
+        #: Per group and sector, the most hours of household stock drawn at once (whether
+        #: household stockpiles engaged).
+        self.stock_drawn = np.zeros_like(self.state.stocks)
         self.narratives = narratives
         shape = (len(narratives), self.groups.n)
         self.ignorant = np.ones(shape)
@@ -178,6 +181,7 @@ class PopulationLayer:
         unmet_fraction, resident_short = meet_needs(
             st, g, inoperability, dt, cfg.restock_per_hour, where
         )
+        np.maximum(self.stock_drawn, st.stock_capacity - st.stocks, out=self.stock_drawn)
         unmet_fraction = np.minimum(unmet_fraction, 1.0)
         b = cfg.behaviour
         self.acting *= np.exp(-dt / b.behaviour_hours)

@@ -1,19 +1,45 @@
-"""What a run records as it goes: loss, national service, and the series of timeseries.parquet.
+"""What a run records as it goes: loss, national service, per-region outcomes, and the series
+of timeseries.parquet.
 
 The recorder owns the arrays the results are built from; the model exposes them read-only as
-``recorded_service``, ``recorded_regions``, ``recorded_hours``, ``national_service`` and
-``loss``.
+``recorded_service``, ``recorded_regions``, ``recorded_hours``, ``national_service``, ``loss``
+and ``regional``. Every outcome is in natural units: person-hours lost by a sector's dependents
+(:mod:`abm.dependents`), people affected, hours below the minimum service level.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from abm.metrics import loss_increment
+from abm.metrics import national_service as weighted_service
 from abm.population import PopulationLayer
 from abm.vocabulary import REGION_SERIES, SECTORS
+
+
+@dataclass
+class RegionalOutcomes:
+    """Per region and sector, ``(regions, sectors)``, accumulated over the run."""
+
+    #: Person-hours of service lost.
+    loss: np.ndarray
+    #: Hours with service below the sector's minimum level.
+    hours_below_min: np.ndarray
+    #: Lowest service reached.
+    min_service: np.ndarray
+    #: The most dependents present at a time when service was below the minimum (0: never).
+    affected: np.ndarray
+    #: Dependents at the start.
+    dependents: np.ndarray
+
+    @classmethod
+    def empty(cls, n_regions: int) -> RegionalOutcomes:
+        shape = (n_regions, len(SECTORS))
+        return cls(
+            np.zeros(shape), np.zeros(shape), np.ones(shape), np.zeros(shape), np.zeros(shape)
+        )
 
 
 class Recorder:
@@ -24,15 +50,28 @@ class Recorder:
         record_every: Steps between two recorded rows.
         dt: Hours per step.
         n_regions: Regions of the world.
+        minimum_service: Per sector, the minimum service level (share of normal).
     """
 
-    def __init__(self, n_steps: int, record_every: int, dt: float, n_regions: int) -> None:
+    def __init__(
+        self,
+        n_steps: int,
+        record_every: int,
+        dt: float,
+        n_regions: int,
+        minimum_service: np.ndarray,
+    ) -> None:
         self.every = record_every
         self.dt = dt
-        #: Hours of full outage per inhabitant so far, per sector.
+        #: Person-hours of service lost so far, per sector.
         self.loss = np.zeros(len(SECTORS))
-        #: Population-weighted national service per step and sector (for the metrics).
+        #: National service (weighted by dependents) per step and sector (for the metrics).
         self.national_service = np.ones((n_steps, len(SECTORS)))
+        #: National dependents per step and sector.
+        self.national_dependents = np.zeros((n_steps, len(SECTORS)))
+        self.regional = RegionalOutcomes.empty(n_regions)
+        #: Inoperability above which a region is below its minimum service.
+        self._below_from = 1.0 - np.asarray(minimum_service, dtype=float)
         n_records = -(-n_steps // record_every)
         self.hours = np.arange(n_records) * record_every * dt
         self.service = np.empty((n_records, n_regions, len(SECTORS)))
@@ -41,29 +80,56 @@ class Recorder:
     def record(
         self,
         step: int,
-        population_share: np.ndarray,
+        dependents: np.ndarray,
         inoperability: np.ndarray,
+        present: np.ndarray,
         people: PopulationLayer,
     ) -> bool:
-        """Accumulate this step's loss; store a row at the recording interval.
+        """Accumulate this step's outcomes; store a row at the recording interval.
+
+        Args:
+            step: The step (from 0).
+            dependents: ``(regions, sectors)``, the dependents of each sector now.
+            inoperability: ``(regions, sectors)``, 1 - service now.
+            present: People present in each region now.
+            people: The population layer (for the recorded regional series).
 
         Returns:
             Whether a row was recorded (the model then collects its DataCollector row).
         """
-        step_loss = loss_increment(population_share, inoperability, self.dt)
-        self.loss += step_loss
-        self.national_service[step] = 1.0 - step_loss / self.dt
+        dt, out = self.dt, self.regional
+        if step == 0:
+            out.dependents[:] = dependents
+        lost = dependents * inoperability
+        out.loss += lost * dt
+        self.loss += lost.sum(axis=0) * dt
+        self.national_dependents[step] = dependents.sum(axis=0)
+        if inoperability.any():
+            self.national_service[step] = weighted_service(dependents, inoperability)
+            np.minimum(out.min_service, 1.0 - inoperability, out=out.min_service)
+            below = inoperability > self._below_from
+            if below.any():
+                out.hours_below_min += below * dt
+                np.maximum(out.affected, np.where(below, dependents, 0.0), out=out.affected)
         if step % self.every:
             return False
         row = step // self.every
         self.service[row] = 1.0 - inoperability
         regions = self.regions
-        regions["population"][row] = population_share * people.groups.size.sum()
+        regions["population"][row] = present
         regions["displaced_in"][row] = people.arrivals()
         regions["trust"][row] = people.regional(people.state.trust)
         reach = people.regional(people.reach())
         regions["belief"][row] = reach.max(axis=0) if len(reach) else 0.0
         return True
+
+    def outcome(self, name: str) -> np.ndarray:
+        """A per-sector outcome so far: ``loss`` (person-hours) or ``affected`` (people)."""
+        if name == "loss":
+            return self.loss
+        if name == "affected":
+            return self.regional.affected.sum(axis=0)
+        raise KeyError(name)
 
 
 # Model-level reporters of the DataCollector: plain functions (they must pickle), cheap, read
@@ -84,8 +150,8 @@ def national_trust(model: Any) -> float:
 
 
 def total_loss(model: Any) -> float:
-    """The weighted loss accumulated so far (hours of full outage per inhabitant)."""
-    return float(model.loss @ model.loss_weights)
+    """The cross-sector total so far under the run's weighting (``cfg.weighting``)."""
+    return float(model.recorder.outcome(model.cfg.weighting.outcome) @ model.total_weights)
 
 
 #: The DataCollector's model reporters.

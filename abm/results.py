@@ -126,6 +126,27 @@ def groups_table(model: HybridThreatModel) -> pa.Table:
     )
 
 
+def regions_table(model: HybridThreatModel) -> pa.Table:
+    """Per region and sector, the replicate's outcomes in natural units: the dependents at the
+    start, person-hours lost, hours below the minimum service level, the lowest service, and
+    the people affected (dependents present while service was below the minimum)."""
+    out = model.regional
+    n_r, n_s = out.loss.shape
+    return pa.table(
+        {
+            "replicate": np.full(n_r * n_s, model.replicate, dtype=np.int32),
+            "region": np.repeat(np.array(model.world.regions.keys), n_s),
+            "province": np.repeat(np.array(model.world.regions.province), n_s),
+            "sector": np.tile(np.array(SECTORS), n_r),
+            "dependents": out.dependents.reshape(-1),
+            "loss_person_hours": out.loss.reshape(-1),
+            "hours_below_min": out.hours_below_min.reshape(-1),
+            "min_service": out.min_service.reshape(-1),
+            "affected": out.affected.reshape(-1),
+        }
+    )
+
+
 def summary_table(rows: list[dict[str, Any]]) -> pa.Table:
     """One row per replicate, columns in the contract's order."""
     return pa.Table.from_pylist(rows)

@@ -14,6 +14,11 @@ step, an agent or a lever changes lives in one of these objects, and nowhere els
 The population's state is :class:`abm.population.GroupState` and the transit's is held by
 :class:`abm.transit.Transit`; both are owned by their layer.
 
+Asset, operator and response state also record *usage*: what the run drew on (backup hours,
+crews busy, stock released into a shortage, searches, counter-messaging, guards posted, cyber
+attempts per operator). Nothing in a step reads them; the levers' engagement tests
+(:func:`abm.levers.engagement`) do, to say whether a lever's mechanism was ever used.
+
 Agents read and write their own rows of these arrays and keep no copies. Every field is a
 numpy array whose axes are the entity axes (assets, needs, operators, regions x sectors,
 sectors, cells x actions); a per-replicate number is a 0-d array. Running replicates as one
@@ -53,6 +58,13 @@ class AssetState:
     protection: np.ndarray
     #: Guarded by Defence now (protection at least the guards' while guarded).
     guarded: np.ndarray
+    # Usage, for the levers' engagement tests (abm.levers.engagement): what the run drew on.
+    #: Per need: the most hours of backup drawn at once (capacity minus what is left).
+    backup_drawn: np.ndarray
+    #: Per asset: the hour guards were posted on it (inf: not guarded), and whether it is
+    #: guarded by guards beyond Defence's own (the Territorial Reserve's).
+    guarded_from: np.ndarray
+    reserve_guarded: np.ndarray
 
     @classmethod
     def intact(cls, world: World) -> AssetState:
@@ -69,6 +81,9 @@ class AssetState:
             backup_capacity=world.need_backup_hours.copy(),
             protection=world.protection.copy(),
             guarded=np.zeros(n, dtype=bool),
+            backup_drawn=np.zeros(len(world.need_asset)),
+            guarded_from=np.full(n, np.inf),
+            reserve_guarded=np.zeros(n, dtype=bool),
         )
 
     def intact_now(self, hour: float) -> np.ndarray:
@@ -120,6 +135,16 @@ class OperatorState:
     response_hours: np.ndarray
     #: Probability that a cyber intrusion fails.
     cyber_maturity: np.ndarray
+    # Usage, for the levers' engagement tests (abm.levers.engagement).
+    #: Per operator: the last hour a cyber intrusion was attempted on it (-inf: never).
+    cyber_attempted: np.ndarray
+    #: Per operator: the most crews busy at once, and the repairs started sooner after the
+    #: damage than the operator's built response time allows.
+    busy_peak: np.ndarray
+    early_repairs: np.ndarray
+    #: The first hour more crews were busy than standing crews, i.e. surge crews worked
+    #: (inf: never).
+    surge_used_from: np.ndarray
 
     @classmethod
     def built(cls, world: World) -> OperatorState:
@@ -130,6 +155,10 @@ class OperatorState:
             surge_crews=np.zeros(ops.n, dtype=np.int64),
             response_hours=ops.response_hours.copy(),
             cyber_maturity=ops.cyber_maturity.copy(),
+            cyber_attempted=np.full(ops.n, -np.inf),
+            busy_peak=np.zeros(ops.n, dtype=np.int64),
+            early_repairs=np.zeros(ops.n, dtype=np.int64),
+            surge_used_from=_scalar(np.inf),
         )
 
     @property
@@ -190,6 +219,16 @@ class ResponseState:
     delay_factor: np.ndarray
     #: Surge crews after activation, relative to standing crews (civil contracts).
     surge_share: np.ndarray
+    # Usage, for the levers' engagement tests (abm.levers.engagement).
+    #: Per sector: the first and last hour released stock was there while the sector was short
+    #: of service somewhere (inf / -inf: never).
+    stock_used_from: np.ndarray
+    stock_used_until: np.ndarray
+    #: The first and last hour counter-messaging was in force while a narrative was spreading.
+    messaging_from: np.ndarray
+    messaging_until: np.ndarray
+    #: The last hour the security services searched while a cell was at large (-inf: never).
+    search_until: np.ndarray
 
     @classmethod
     def standing(
@@ -209,6 +248,11 @@ class ResponseState:
             stifling_multiplier=_scalar(1.0),
             delay_factor=_scalar(1.0),
             surge_share=_scalar(surge_share),
+            stock_used_from=np.full(len(SECTORS), np.inf),
+            stock_used_until=np.full(len(SECTORS), -np.inf),
+            messaging_from=_scalar(np.inf),
+            messaging_until=_scalar(-np.inf),
+            search_until=_scalar(-np.inf),
         )
 
 

@@ -1,4 +1,9 @@
-"""One row of ``summary.parquet`` from a finished (or running) replicate (DESIGN.md section 8)."""
+"""One row of ``summary.parquet`` from a finished (or running) replicate (DESIGN.md section 8).
+
+Per sector, in natural units: person-hours lost (``loss_<s>``), the dependents at the start,
+the people affected (dependents in regions that fell below the sector's minimum service) and
+the hours the worst region spent below it; ``total_loss`` only under the named weighting.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +11,27 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from abm.config import RunConfig
+from abm.levers import RunView, engagement
 from abm.metrics import min_service, time_to_recover
-from abm.mitigation import package_cost, package_cost_range
-from abm.population import PopulationLayer
-from abm.recorder import total_loss
+from abm.mitigation import cost_columns
+from abm.recorder import RegionalOutcomes, total_loss
 from abm.state import CampaignState
 from abm.transit import Transit
 from abm.vocabulary import ACTIONS, SECTORS
 
 
-class Activation(Protocol):
-    """When the crisis centre activated measures (None: never)."""
+class Finished(RunView, Protocol):
+    """What a summary row is built from: a finished run, as engagement tests also read it."""
 
-    activation_hour: float | None
-
-
-class Finished(Protocol):
-    """What a summary row is built from."""
-
-    cfg: RunConfig
     replicate: int
     seed: int
     dt: float
     hour: float
     steps: int
-    loss_weights: np.ndarray
-    people: PopulationLayer
+    total_weights: np.ndarray
+    regional: RegionalOutcomes
     campaign: CampaignState
     transit: Transit
-    crisis_centre: Activation
 
     @property
     def loss(self) -> np.ndarray: ...
@@ -45,8 +41,9 @@ class Finished(Protocol):
 
 
 def summary_row(model: Finished) -> dict[str, Any]:
-    """The replicate's row: identity, loss per sector and in total, population outcomes,
-    attacks, cost, minimum service and recovery per sector, transit and responders."""
+    """The replicate's row: identity; per sector person-hours lost, dependents, people
+    affected and hours below minimum service; the weighted total and its weighting; population
+    outcomes, attacks, cost, minimum service and recovery per sector, transit and responders."""
     cfg = model.cfg
     row: dict[str, Any] = {
         "scenario": cfg.scenario.name,
@@ -54,8 +51,17 @@ def summary_row(model: Finished) -> dict[str, Any]:
         "replicate": model.replicate,
         "seed": model.seed,
     }
-    row.update({f"loss_{s}": float(model.loss[i]) for i, s in enumerate(SECTORS)})
+    out = model.regional
+    per_sector = {
+        "loss": model.loss,
+        "dependents": out.dependents.sum(axis=0),
+        "affected": out.affected.sum(axis=0),
+        "hours_below_min": out.hours_below_min.max(axis=0),
+    }
+    for name, values in per_sector.items():
+        row.update({f"{name}_{s}": float(values[i]) for i, s in enumerate(SECTORS)})
     row["total_loss"] = total_loss(model)
+    row["weighting"] = cfg.weighting.name
     people, campaign = model.people, model.campaign
     row.update(
         unmet_need_person_hours=float(people.state.unmet.sum()),
@@ -66,13 +72,11 @@ def summary_row(model: Finished) -> dict[str, Any]:
     row.update(
         **{f"n_{a}": int(campaign.attempts[k]) for k, a in enumerate(ACTIONS)},
         **{f"n_{a}_success": int(campaign.successes[k]) for k, a in enumerate(ACTIONS)},
-        mitigation_cost_meur=package_cost(cfg.mitigation),
+        **cost_columns(cfg.mitigation),
     )
-    low, high = package_cost_range(cfg.mitigation)
-    row.update(mitigation_cost_low_meur=low, mitigation_cost_high_meur=high)
     done = model.national_service[: max(model.steps, 1)]
     lowest = min_service(done)
-    hours, status = time_to_recover(done, model.dt)
+    hours, status = time_to_recover(done, model.dt, cfg.outcomes.recovery_threshold)
     for i, s in enumerate(SECTORS):
         row[f"min_service_{s}"] = float(lowest[i])
     for i, s in enumerate(SECTORS):
@@ -83,4 +87,5 @@ def summary_row(model: Finished) -> dict[str, Any]:
     activation = model.crisis_centre.activation_hour
     row["decision_activation_h"] = np.nan if activation is None else float(activation)
     row["cells_found"] = int(campaign.cells_found)
+    row.update({f"engaged_{kind}": engaged for kind, engaged in engagement(model).items()})
     return row

@@ -20,8 +20,9 @@ import numpy as np
 from abm import interdependency
 from abm.config import AdversaryConfig, LeverConfig, PopulationConfig, RunConfig, WorldConfig
 from abm.config.declare import Valid, declared
+from abm.dependents import build_dependents
 from abm.errors import ConfigError
-from abm.levers import LEVERS
+from abm.levers import LEVERS, Lever
 from abm.vocabulary import ACTIONS, BEHAVIOURS, SECTORS
 from abm.world import load_regions
 
@@ -135,6 +136,7 @@ def validate_world(world: WorldConfig) -> tuple[str, ...]:
         raise ConfigError("world.regions_file", "region keys must be unique")
     if not np.all(regions.population > 0):
         raise ConfigError("world.regions_file", "every population must be positive")
+    build_dependents(regions, 1.0, world.dependents_file)  # raises on a bad table
     areas = {
         "belgium": ("belgium",),
         "federated_region": tuple(dict.fromkeys(regions.federated_region)),
@@ -178,8 +180,13 @@ def validate_sectors(cfg: RunConfig) -> None:
     """Check the sector layer: a value per sector, k * dt in (0, 1], and A* (square, >= 0,
     spectral radius < 1)."""
     s = cfg.sectors
-    for name in ("k", "reserve_margin", "loss_weights"):
+    for name in ("k", "reserve_margin"):
         _per_sector(f"sectors.{name}", getattr(s, name))
+    _per_sector("outcomes.minimum_service", cfg.outcomes.minimum_service)
+    _per_sector("weighting.weights", cfg.weighting.weights)
+    for sector, w in cfg.weighting.weights.items():
+        if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w < float("inf"):
+            raise ConfigError(f"weighting.weights.{sector}", f"a weight >= 0, got {w!r}")
     for name, k in s.k.items():
         if not 0 < k * cfg.dt_hours <= 1:
             raise ConfigError(
@@ -226,14 +233,15 @@ def validate_adversary(adv: AdversaryConfig, regions: tuple[str, ...]) -> None:
 
 
 def validate_mitigation(cfg: RunConfig) -> None:
-    """Check every lever against its entry in the lever registry: kind, strength, targets,
-    the fields only some levers read; and that its cost bounds are ordered."""
+    """Check every lever against its entry in the lever registry: kind, strength and its
+    plausible range, targets, the fields only some levers read; and that its cost bounds are
+    ordered around the costs."""
     names_of = {
         "asset_types": tuple(cfg.world.asset_types),
         "sectors": SECTORS,
         "cohorts": tuple(cfg.population.cohorts),
     }
-    defaults = LeverConfig(kind="", strength=0.0, cost_meur=0.0)
+    defaults = LeverConfig(kind="", strength=0.0, investment_meur=0.0, yearly_meur=0.0)
     for name, lever in cfg.mitigation.levers.items():
         key = f"mitigation.levers.{name}"
         _one_of(f"{key}.kind", lever.kind, LEVERS)
@@ -254,12 +262,34 @@ def validate_mitigation(cfg: RunConfig) -> None:
                     f"{key}.{field_name}",
                     f"left unset: only {_levers_reading(field_name)} read it",
                 )
-        low = lever.cost_meur if lever.cost_low_meur is None else lever.cost_low_meur
-        high = lever.cost_meur if lever.cost_high_meur is None else lever.cost_high_meur
-        if not 0 <= low <= lever.cost_meur <= high:
+        _check_strength_range(key, lever, entry)
+        for cost in ("investment", "yearly"):
+            _ordered(key, lever, f"{cost}_meur", f"{cost}_low_meur", f"{cost}_high_meur")
+
+
+def _check_strength_range(key: str, lever: LeverConfig, entry: Lever) -> None:
+    """The strength's plausible range lies in the lever's range and holds the strength."""
+    for end in ("strength_low", "strength_high"):
+        value = getattr(lever, end)
+        if value is not None and not entry.range.allows(value):
             raise ConfigError(
-                f"{key}.cost_low_meur", "0 <= cost_low_meur <= cost_meur <= cost_high_meur"
+                f"{key}.{end}", f"{entry.strength} ({entry.unit}), in {entry.range}, got {value!r}"
             )
+    _ordered(key, lever, "strength", "strength_low", "strength_high")
+
+
+def _ordered(key: str, lever: LeverConfig, name: str, low_name: str, high_name: str) -> None:
+    """``low <= value <= high`` for a lever's field and its bounds (an unset bound is the
+    value itself)."""
+    value, low, high = (getattr(lever, n) for n in (name, low_name, high_name))
+    low = value if low is None else low
+    high = value if high is None else high
+    if not low <= value <= high:
+        raise ConfigError(
+            f"{key}.{low_name if low > value else high_name}",
+            f"{low_name} <= {name} <= {high_name} (set the bounds too when changing {name}), "
+            f"got {low!r} <= {value!r} <= {high!r}",
+        )
 
 
 def _levers_reading(field_name: str) -> str:
@@ -295,6 +325,7 @@ def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
         _one_of(f"{key}.asset_type", shock.asset_type, types)
         if (shock.count is None) == (shock.probability is None):
             raise ConfigError(key, "exactly one of count or probability")
+    _each("scenario.adversary_part", sc.adversary_part, sc.adversary_dimensions)
     for j, phase in enumerate(sc.adversary_phases):
         _keys(f"scenario.adversary_phases[{j}].weights", phase.weights, ACTIONS)
     for j, hazard in enumerate(sc.hazards):

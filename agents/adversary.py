@@ -107,6 +107,11 @@ class AdversaryCell(mesa.Agent):
             k = choose(weights, u[0])
         action = ACTIONS[k]
         campaign.budget[row] -= float(script.action_costs[k])
+        if not script.carried_out[k]:
+            # Another part of the campaign acts now: its time, budget and risk are spent as in
+            # the whole campaign, so the parts of a synergy design add up to the whole.
+            self._risk_exposure(action, u)
+            return
         skill = self.cfg.capabilities[action]
         campaign.attempts[k] += 1
         if action == "sabotage":
@@ -125,9 +130,13 @@ class AdversaryCell(mesa.Agent):
         value = campaign.value[row]
         value[k] += m.cfg.adversary.learning_rate * (reward - value[k])
         campaign.tried[row, k] += 1
+        self._risk_exposure(action, u)
+
+    def _risk_exposure(self, action: str, u: np.ndarray) -> None:
+        """After an action, the cell is dismantled with the action's detection chance."""
         if u[7] < self.cfg.detection.get(action, 0.0):
-            campaign.active[row] = False
-            m.log_event("cell_dismantled", -1, self.name)
+            self.model.campaign.active[self.index] = False
+            self.model.log_event("cell_dismantled", -1, self.name)
 
     def _weights(self, vulnerability: np.ndarray, value: np.ndarray) -> np.ndarray:
         if self.cfg.strategy == "random":
@@ -165,6 +174,7 @@ class AdversaryCell(mesa.Agent):
             return 0.0, -1, "no operator"
         target = choose(weights, u[1])
         where = m.world.operators.names[target]
+        m.operators.cyber_attempted[target] = m.hour  # usage (levers' engagement tests)
         if u[2] >= skill * (1.0 - maturity[target]):
             return 0.0, -1, where
         c = m.cfg.adversary.cyber

@@ -88,7 +88,7 @@ def dispatch_crews(
     world: World,
     hour: float,
     dt: float,
-    draws: Callable[[], np.random.Generator],
+    draws: Callable[[int], np.random.Generator],
 ) -> tuple[np.ndarray, np.ndarray]:
     """The repair phase: free crews go to damaged assets they can reach; due repairs finish.
 
@@ -98,7 +98,10 @@ def dispatch_crews(
         world: Asset owners, criticality and repair-time distributions.
         hour: Start of the step.
         dt: Hours per step.
-        draws: Gives the repair stream positioned at this step (asked only if a repair starts).
+        draws: Gives the repair stream positioned at a step (asked only if a repair starts).
+            An asset's repair time is drawn from the stream of the step it was damaged in,
+            never of the step its repair starts: a lever that only sends crews sooner gets the
+            same repair times (common random numbers across arms).
 
     Returns:
         ``(started, done)``: assets whose repair started, and assets repaired, this step.
@@ -118,10 +121,37 @@ def dispatch_crews(
             operators.crews - busy,
         )
         if started.size:
-            z = draws().standard_normal(world.n_assets)[started]
+            damage_step = np.rint(assets.damaged_at[started] / dt).astype(np.int64)
+            z = np.empty(started.size)
+            for step in np.unique(damage_step):
+                here = damage_step == step
+                z[here] = draws(int(step)).standard_normal(world.n_assets)[started[here]]
             duration = world.repair_median_hours[started] * np.exp(world.repair_sigma[started] * z)
             assets.start_repairs(started, hour + duration)
+            _track_crews(operators, world, busy, started, assets.damaged_at, hour)
     return started, assets.finish_repairs(hour + dt)
+
+
+def _track_crews(
+    operators: OperatorState,
+    world: World,
+    busy: np.ndarray,
+    started: np.ndarray,
+    damaged_at: np.ndarray,
+    hour: float,
+) -> None:
+    """Record what repairs drew on (for the levers' engagement tests): the most crews busy at
+    once, when surge crews first worked (more crews busy than standing crews), and repairs
+    started sooner after the damage than the operator's built response time allows."""
+    owner = world.asset_operator[started]
+    busy = busy + np.bincount(owner, minlength=world.operators.n)
+    o = operators
+    np.maximum(o.busy_peak, busy, out=o.busy_peak)
+    if np.any(busy > o.standing_crews) and not np.isfinite(o.surge_used_from):
+        o.surge_used_from[...] = hour
+    early = hour < damaged_at[started] + world.operators.response_hours[owner] - 1e-9
+    if early.any():
+        np.add.at(o.early_repairs, owner[early], 1)
 
 
 def assign_repairs(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from abm.levers import SPREADING
 from abm.vocabulary import BEHAVIOURS, SECTOR_INDEX
 
 if TYPE_CHECKING:
@@ -42,6 +43,10 @@ class CrisisCentre(Responder):
         self.alert_hour: float | None = None
         self.activation_hour: float | None = None
         self.progress = 0.0  # hours of decision work done since the alert
+        #: When the decision would have been taken without a shortened procedure (a legal
+        #: framework): the decision work is counted on until it reaches the full delay. After
+        #: activation this follows the run's own path, so it is an estimate.
+        self.unaided_activation_hour: float | None = None
 
     @property
     def active(self) -> bool:
@@ -81,7 +86,7 @@ class CrisisCentre(Responder):
             if attacked or degraded:
                 self.alert_hour = m.hour
                 m.log_event("crisis_alert", -1, "attack" if attacked else "service degraded")
-        if self.alert_hour is None or self.active:
+        if self.alert_hour is None or (self.active and self.unaided_activation_hour is not None):
             return
         # the decision slows down while the state is hit: admin outage, distrust of officials
         admin = float(inoperability[:, ADMIN] @ m.population_share)
@@ -94,18 +99,28 @@ class CrisisCentre(Responder):
         )
         slowdown = 1.0 + r.delay_per_admin_outage * admin + r.delay_per_distrust * distrust
         self.progress += m.dt / slowdown
-        if self.progress >= r.decision_delay_hours * m.responses.delay_factor - 1e-9:
-            self.activation_hour = m.hour + m.dt
+        done = m.hour + m.dt
+        if not self.active and self.progress >= self.decision_delay_hours - 1e-9:
+            self.activation_hour = done
             m.log_event(
                 "measures_activated",
                 -1,
                 f"{self.activation_hour - self.alert_hour:.0f} h after the alert",
             )
+        if self.progress >= r.decision_delay_hours - 1e-9:
+            self.unaided_activation_hour = done
 
     def apply_measures(self) -> None:
         """Release strategic stocks and call civil repair crews (each up to what is available)."""
         m = self.model
         res = m.responses
+        # usage (levers' engagement): stock already released while its sector is short
+        short = (res.released > 0) & (m.sectors.inoperability > 0).any(axis=0)
+        if short.any():
+            np.minimum(
+                res.stock_used_from, np.where(short, m.hour, np.inf), out=res.stock_used_from
+            )
+            res.stock_used_until[short] = m.hour
         release = res.stockpile - res.released
         if np.any(release > 0):
             m.sectors.add_capacity(release)
@@ -149,10 +164,16 @@ class Defence(Responder):
         priority[m.transit.corridor_assets] = 1
         priority[m.transit.designated_assets] = 2
         order = np.lexsort((np.arange(len(crit)), -crit, -priority))
-        guarded = m.assets.guarded
+        a = m.assets
+        guarded = a.guarded
         guarded[:] = False
         guarded[order[:capacity]] = True
         self.capacity_used = capacity
+        # usage (levers' engagement): since when each asset is guarded, and by whose guards
+        a.guarded_from[~guarded] = np.inf
+        a.guarded_from[guarded & np.isinf(a.guarded_from)] = m.hour
+        a.reserve_guarded[:] = False
+        a.reserve_guarded[order[m.cfg.responders.guarded_assets : capacity]] = True
         m.log_event("guards_posted", -1, f"{int(guarded.sum())} assets guarded")
 
 
@@ -172,6 +193,8 @@ class SecurityServices(Responder):
         p = -math.expm1(-self.find_rate * m.dt)
         u = gen.random(len(names))
         campaign = m.campaign
+        if campaign.active.any():  # usage (levers' engagement): a search with cells at large
+            m.responses.search_until[...] = m.hour
         for k, draw in enumerate(u):
             if campaign.active[k] and draw < p:
                 campaign.active[k] = False
@@ -188,5 +211,10 @@ class StrategicCommunication(Responder):
         return float(self.model.responses.counter_messaging)
 
     def act(self) -> None:
-        res = self.model.responses
+        m = self.model
+        res = m.responses
         res.stifling_multiplier[...] = 1.0 + res.counter_messaging
+        # usage (levers' engagement): rebuttals in force while a narrative spreads
+        if res.counter_messaging > 0 and (m.people.spreader > SPREADING).any():
+            res.messaging_from[...] = min(float(res.messaging_from), m.hour)
+            res.messaging_until[...] = m.hour

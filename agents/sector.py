@@ -46,7 +46,7 @@ class SectorAgent(mesa.Agent):
 
     @property
     def loss(self) -> float:
-        """Hours of full outage per inhabitant accumulated so far."""
+        """Person-hours of service lost so far by the sector's dependents."""
         return float(self.model.loss[self.index])
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 import yaml
 
 from abm.results import COMPLETE_MARKER, ERROR_RECORD
+from abm.weighting import load_weighting
 
 CATALOG_FILE = "catalog.duckdb"
 
@@ -100,6 +101,49 @@ def build_catalog(sweep_dir: str | Path, write: bool = True) -> pd.DataFrame:
     return summary
 
 
+def arm_rows(catalog: pd.DataFrame) -> pd.DataFrame:
+    """The complete replicates of the arms of a study: design runs under it (rows of a
+    sensitivity or lever-sample design, ``design_row`` set) are no replicates of an arm and
+    would break the pairing of arms on common random numbers."""
+    keep = catalog.status == "complete"
+    if "design_row" in catalog.columns:
+        keep &= catalog.design_row.isna()
+    return catalog[keep].copy()
+
+
+def job_dir(sweep_dir: Path, job: str) -> Path:
+    """The directory of a catalog's job (``.`` is the sweep directory itself)."""
+    return sweep_dir / job if job != "." else sweep_dir
+
+
+def read_results(
+    sweep_dir: str | Path, jobs: pd.DataFrame, name: str, columns: str = "*"
+) -> pd.DataFrame:
+    """The rows of one results file (``groups.parquet``, ``regions.parquet``...) of the given
+    jobs in one DuckDB query, each row with its job's ``scenario`` and ``mitigation``.
+
+    Args:
+        jobs: Catalog rows with ``job``, ``scenario`` and ``mitigation`` (one per job).
+        columns: The SQL column list to read.
+    """
+    sweep_dir = Path(sweep_dir)
+    jobs = jobs.drop_duplicates("job")
+    files = [str(job_dir(sweep_dir, job) / name) for job in jobs.job]
+    arm = {f: (sc, m) for f, sc, m in zip(files, jobs.scenario, jobs.mitigation, strict=True)}
+    select = columns if columns.strip() == "*" else f"{columns}, filename"
+    con = duckdb.connect()
+    try:
+        frame = con.execute(
+            f"SELECT {select} FROM read_parquet(?, filename = true, union_by_name = true)",
+            [files],
+        ).df()
+    finally:
+        con.close()
+    frame["scenario"] = [arm[f][0] for f in frame.filename]
+    frame["mitigation"] = [arm[f][1] for f in frame.filename]
+    return frame.drop(columns="filename")
+
+
 def write_catalog(path: Path, summary: pd.DataFrame, jobs: pd.DataFrame) -> None:
     """Write the ``summary`` and ``jobs`` tables to a DuckDB file (atomically)."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -113,6 +157,15 @@ def write_catalog(path: Path, summary: pd.DataFrame, jobs: pd.DataFrame) -> None
     finally:
         con.close()
     os.replace(tmp, path)
+
+
+def _total_label(name: str) -> str:
+    """``total_loss [weighting equal: person-hours]``, or the bare name of a weighting that is
+    not shipped (a run's own YAML file)."""
+    try:
+        return f"total_loss [weighting {name}: {load_weighting(name).unit}]"
+    except ValueError:
+        return f"total_loss [weighting {name}]"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,8 +187,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     done = summary[summary.status == "complete"]
     if len(done):
-        table = done.groupby(["scenario", "mitigation"])["total_loss"].agg(["count", "mean"])
-        print("\n" + table.to_string(float_format=lambda v: f"{v:10.3f}"))
+        # total_loss as the jobs wrote it, under the weighting each recorded (named beside it)
+        if "weighting" not in done:
+            done = done.assign(weighting="equal")
+        for name, rows in done.groupby("weighting"):
+            label = _total_label(str(name))
+            table = rows.groupby(["scenario", "mitigation"])["total_loss"].agg(["count", "mean"])
+            table.columns = ["replicates", f"mean {label}"]
+            print("\n" + table.to_string(float_format=lambda v: f"{v:14,.1f}"))
     for row in jobs[jobs.status != "complete"].itertuples():
         print(f"{row.status}: {row.job}" + (f" ({row.error})" if row.error else ""))
     return 0

@@ -101,7 +101,12 @@ def reduction_heatmap(reductions: pd.DataFrame, outdir: Path) -> Path:
 
 
 def forest(table: pd.DataFrame, outdir: Path, unit: str) -> Path:
-    """Forest plot of the paired differences with their bootstrap confidence intervals."""
+    """Forest plot of the paired differences with their bootstrap confidence intervals.
+
+    Args:
+        unit: What the differences are in, e.g. ``total_loss [weighting equal: person-hours]``
+            (a composite is always named with its weighting).
+    """
     t = table.sort_values("mean_difference", ascending=False)
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(t) + 1.5))
     y = np.arange(len(t))
@@ -118,14 +123,19 @@ def forest(table: pd.DataFrame, outdir: Path, unit: str) -> Path:
         )
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, t.mitigation)
-    ax.set_xlabel(f"paired difference vs none in {t.outcome.iloc[0]} ({unit}); 95% bootstrap CI")
+    ax.set_xlabel(f"paired difference vs none in {unit}; 95% bootstrap CI")
     ax.set_title("Effect of each mitigation (left of 0 = less loss; blue = Holm-significant)")
     ax.grid(axis="x", alpha=0.3)
     return _save(fig, outdir, "forest")
 
 
-def cost_effect(ranking: pd.DataFrame, outdir: Path) -> Path:
-    """Cost against loss avoided, with cost ranges and the efficient frontier."""
+def cost_effect(ranking: pd.DataFrame, outdir: Path, label: str = "total_loss") -> Path:
+    """Annualised cost against loss avoided, with cost ranges and the efficient frontier.
+
+    Args:
+        label: What the loss avoided is, with its weighting
+            (``total_loss [weighting equal: person-hours]``).
+    """
     r = ranking.sort_values("mitigation_cost_meur")
     fig, ax = plt.subplots(figsize=(8, 5.5))
     ax.errorbar(
@@ -161,8 +171,8 @@ def cost_effect(ranking: pd.DataFrame, outdir: Path) -> Path:
         ax.step(fx, fy, where="post", color="tab:orange", label="efficient frontier")
         ax.legend()
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("cost (million euro; bars: low-high cost)")
-    ax.set_ylabel("total loss avoided (hours of full outage per inhabitant; bars: 95% CI)")
+    ax.set_xlabel("annualised cost (MEUR per year; bars: low-high cost)")
+    ax.set_ylabel(f"avoided: {label}\n(bars: 95% CI)")
     ax.set_title("What each mitigation buys")
     ax.grid(alpha=0.3)
     return _save(fig, outdir, "cost_effect")
@@ -173,6 +183,27 @@ def unmet_need_tiles(per_region: pd.DataFrame, outdir: Path) -> Path:
 
     Args:
         per_region: Columns ``mitigation, region, value`` (person-hours per inhabitant).
+    """
+    return region_tiles(
+        per_region,
+        outdir,
+        "unmet_need_tiles",
+        "unmet need (person-hours per inhabitant)",
+        "Unmet need by region (tiles placed roughly as on the map; north at the top)",
+    )
+
+
+def region_tiles(
+    per_region: pd.DataFrame, outdir: Path, name: str, label: str, title: str, fmt: str = ".2f"
+) -> Path:
+    """Tile map of Belgium's 11 regions (provinces and Brussels), one panel per mitigation.
+
+    Args:
+        per_region: Columns ``mitigation, region, value``.
+        name: File name of the figure.
+        label: The colour bar's label: what ``value`` is, with its unit.
+        title: The figure's title.
+        fmt: Format of the value printed on each tile.
     """
     arms = sorted(dict.fromkeys(per_region.mitigation), key=lambda a: (a != "none", a))
     fig, axes = plt.subplots(1, len(arms), figsize=(4.2 * len(arms), 4.2), squeeze=False)
@@ -196,7 +227,7 @@ def unmet_need_tiles(per_region: pd.DataFrame, outdir: Path) -> Path:
             ax.text(
                 x + 0.475,
                 -y + 0.2,
-                f"{v:.2f}",
+                format(v, fmt),
                 ha="center",
                 va="center",
                 fontsize=8,
@@ -209,11 +240,9 @@ def unmet_need_tiles(per_region: pd.DataFrame, outdir: Path) -> Path:
         ax.axis("off")
         ax.set_title(arm)
     sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, vmax))
-    fig.colorbar(
-        sm, ax=axes[0].tolist(), shrink=0.7, label="unmet need (person-hours per inhabitant)"
-    )
-    fig.suptitle("Unmet need by region (tiles placed roughly as on the map; north at the top)")
-    return _save(fig, outdir, "unmet_need_tiles")
+    fig.colorbar(sm, ax=axes[0].tolist(), shrink=0.7, label=label)
+    fig.suptitle(title)
+    return _save(fig, outdir, name)
 
 
 def synergy_bars(table: pd.DataFrame, outdir: Path) -> Path:
@@ -232,7 +261,7 @@ def synergy_bars(table: pd.DataFrame, outdir: Path) -> Path:
     )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, [LABELS.get(s, s) for s in t.sector], rotation=30, ha="right")
-    ax.set_ylabel("synergy (hours of full outage per inhabitant)")
+    ax.set_ylabel("synergy (person-hours of service lost)")
     ax.set_title(
         "Campaign loss minus the sum of its single-dimension parts (95% CI); "
         "above 0 = worse together",
@@ -343,9 +372,19 @@ def discovery_box(
 
 
 # ------------------------------------------------------------------ search over packages
-def pareto_front(trials: pd.DataFrame, front: pd.DataFrame, outdir: Path) -> Path:
+def pareto_front(
+    trials: pd.DataFrame,
+    front: pd.DataFrame,
+    outdir: Path,
+    loss_label: str = "total_loss (under the runs' weighting)",
+) -> Path:
     """Every package evaluated, cost against total loss; the Pareto packages coloured by the
-    mean transit delay, with the 95 % interval of their loss."""
+    mean transit delay, with the 95 % interval of their loss.
+
+    Args:
+        loss_label: ``total_loss`` with its weighting's name and unit
+            (``total_loss [weighting equal: person-hours]``).
+    """
     fig, ax = plt.subplots(figsize=(8, 5))
     ax.scatter(
         trials.mitigation_cost_meur,
@@ -373,8 +412,8 @@ def pareto_front(trials: pd.DataFrame, front: pd.DataFrame, outdir: Path) -> Pat
         label="Pareto packages",
     )
     fig.colorbar(points, ax=ax, label="mean transit delay (h)")
-    ax.set_xlabel("cost of the package (million euro)")
-    ax.set_ylabel("total loss (hours of full outage per inhabitant)")
+    ax.set_xlabel("annualised cost of the package (MEUR per year)")
+    ax.set_ylabel(loss_label)
     ax.set_title("What each package costs and what it leaves")
     ax.legend(loc="upper right")
     return _save(fig, outdir, "pareto_front")

@@ -20,6 +20,7 @@ from SALib.sample import latin
 from abm.api import load_config
 from abm.designs import lever_space, write_design
 from abm.errors import ConfigError
+from abm.mitigation import annualised_cost
 from abm.results import write_json
 from abm.study_config import DEFAULT_OBJECTIVES, OptimizeConfig, Overrides
 from abm.uncertainty import (
@@ -63,7 +64,7 @@ def prepare(settings: OptimizeConfig, overrides: Overrides) -> dict[str, Any]:
         "scenario": cfg.scenario.name,
         "cfg": cfg,
         "space": space,
-        "costs": {k: lv.cost_meur for k, lv in cfg.mitigation.levers.items()},
+        "costs": {k: annualised_cost(lv) for k, lv in cfg.mitigation.levers.items()},
     }
     if plan["block_size"] is None:  # four jobs a generation, so workers share it evenly
         plan["block_size"] = max(1, -(-plan["population"] // 4))
@@ -77,7 +78,8 @@ def prepare(settings: OptimizeConfig, overrides: Overrides) -> dict[str, Any]:
 
 
 def cost(plan: dict[str, Any], intensities: dict[str, float]) -> float:
-    """A package's cost: every lever's cost times its intensity (linear, an assumption)."""
+    """A package's annualised cost (M EUR a year): every lever's times its intensity (linear,
+    an assumption)."""
     return float(sum(plan["costs"][k] * x for k, x in intensities.items()))
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import pandas as pd
 
+from abm.weighting import describe, from_overrides
 from analysis import figures
+from analysis.compare import total_label
 from analysis.report import Report
 
 
@@ -28,11 +30,18 @@ def write_report(
         f"objectives {', '.join(plan['objectives'])}; budget "
         f"{'none' if budget is None else f'{budget:g} million euro'}; model overrides: "
         f"{' '.join(plan['model_overrides'])}. Every package on the same seeds. Lever "
-        "strengths and costs scale linearly with their intensity (an assumption)."
+        "strengths and costs scale linearly with their intensity (an assumption). "
+        + describe(from_overrides(plan["model_overrides"]))
+        + "; mitigation_cost_meur is the annualised cost, million euro a year."
     )
     rep.heading("Pareto front")
     rep.figure(
-        figures.pareto_front(trials, front, fig_dir),
+        figures.pareto_front(
+            trials,
+            front,
+            fig_dir,
+            loss_label=total_label(from_overrides(plan["model_overrides"])),
+        ),
         "Cost against total loss: grey every package evaluated, coloured the non-dominated "
         "ones (bars: 95% interval over replicates).",
     )

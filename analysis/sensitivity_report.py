@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from abm.weighting import describe, from_overrides
 from analysis import figures
 from analysis.report import Report
 from analysis.sensitivity import Box
@@ -25,7 +26,9 @@ def write_report(
         f"{len(outcomes)} runs of the model, {problem['num_vars']} uncertain parameters "
         f"({method}, n = {plan['n']}, design seed {plan['seed']}); model overrides: "
         f"{' '.join(plan['model_overrides']) or 'none'}. Each run's outcome is the mean over its "
-        "replicates, all runs on the same seeds."
+        "replicates, all runs on the same seeds. "
+        + describe(from_overrides(plan["model_overrides"]))
+        + "."
     )
     rep.heading("Uncertain parameters")
     spec = pd.DataFrame(plan["uncertainty"]["parameters"]).T

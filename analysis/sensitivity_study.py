@@ -29,6 +29,7 @@ from abm.errors import ConfigError
 from abm.results import write_json
 from abm.study_config import Overrides, SensitivityConfig, sample_size
 from abm.uncertainty import load_uncertainty, salib_problem, validate_uncertainty
+from abm.weighting import from_overrides
 from analysis import sensitivity as gsa
 from analysis.sensitivity_report import write_report
 
@@ -137,4 +138,7 @@ def headline(plan: dict[str, Any], outcomes: pd.DataFrame) -> str:
     key = "ST" if plan["method"] == "sobol" else "mu_star"
     top = indices[indices.outcome == "total_loss"].sort_values(key, ascending=False).head(3)
     parts = ", ".join(f"{r.parameter} ({key} {getattr(r, key):.2f})" for r in top.itertuples())
-    return f"total_loss over {len(outcomes)} runs depends most on: {parts}"
+    weighting = from_overrides(plan["model_overrides"])
+    return (
+        f"total_loss (weighting {weighting!r}) over {len(outcomes)} runs depends most on: {parts}"
+    )

@@ -36,6 +36,8 @@ from abm.dashboard.model import (
 from abm.levers import LEVERS
 from abm.mitigation import package_cost
 from abm.model import HybridThreatModel
+from abm.recorder import total_loss
+from abm.weighting import describe
 
 
 # ---------------------------------------------------------------------------- components
@@ -49,14 +51,14 @@ def Status(model: DashboardModel) -> None:
     """Where the run is, and its headline figures; and the button for a whole day."""
     update_counter.get()
     mean = float(model.national_service[model.steps - 1].mean()) if model.steps else 1.0
-    loss = float(model.loss @ model.loss_weights)
+    loss = total_loss(model)
     cost = package_cost(model.cfg.mitigation)
     with solara.Card("Run"):
         solara.Markdown(
             f"**{model.cfg.scenario.name}** with **{model.cfg.mitigation.name}** "
             f"({cost:g} MEUR), seed {model.seed}  \n"
             f"Hour {model.steps * model.dt:g} of {model.n_steps * model.dt:g}: mean service "
-            f"{mean:.3f}, loss so far {loss:.2f} h of full outage per inhabitant"
+            f"{mean:.3f}, total_loss so far {loss:,.0f} ({describe(model.cfg.weighting)})"
         )
 
         def day() -> None:

@@ -29,7 +29,13 @@ from abm.config import RunConfig
 from abm.job import run_job
 from abm.results import COMPLETE_MARKER, config_hash, provenance, results_yaml
 
-PARQUET_FILES = ("summary.parquet", "timeseries.parquet", "groups.parquet", "events.parquet")
+PARQUET_FILES = (
+    "summary.parquet",
+    "timeseries.parquet",
+    "groups.parquet",
+    "events.parquet",
+    "regions.parquet",
+)
 ENVIRONMENT_KEYS = ("packages", "python", "platform")
 SEED_KEYS = ("seed", "replicates", "seed_sequences")
 

@@ -28,7 +28,13 @@ from abm.config import register_configs
 from abm.errors import ConfigError
 from abm.job import run_job
 from abm.results import is_complete, results_yaml, write_error
-from analysis.tables import attack_summary, population_summary, sector_summary
+from analysis.tables import (
+    attack_summary,
+    population_summary,
+    sector_summary,
+    to_text,
+    total_summary,
+)
 
 register_configs()
 
@@ -71,12 +77,17 @@ def main(cfg: DictConfig) -> None:
 def print_tables(cfg: DictConfig, summary, outdir: Path) -> None:
     """The per-sector, population and adversary tables of a finished run."""
     print(
-        f"\nScenario {cfg.scenario.name!r}, mitigation {cfg.mitigation.name!r} "
-        f"({summary['mitigation_cost_meur'].iloc[0]:g} MEUR), {cfg.replicates} replicates, "
-        f"seed {cfg.seed}, {cfg.horizon_days:g} days at {cfg.dt_hours:g} h steps.\n"
-        "Loss = hours of full outage per inhabitant (population-weighted over regions):\n"
+        f"\nScenario {cfg.scenario.name!r}, mitigation {summary['mitigation'].iloc[0]!r} "
+        f"({summary['mitigation_cost_meur'].iloc[0]:g} MEUR a year), {cfg.replicates} "
+        f"replicates, seed {cfg.seed}, {cfg.horizon_days:g} days at {cfg.dt_hours:g} h steps.\n"
+        "Loss = person-hours of service lost by each sector's dependents (people or users); "
+        "person_hours: mean, 95% t-interval, min, max; people_affected: dependents in "
+        "regions below the sector's minimum service; hours_below_min: the worst region's hours "
+        "below it.\n"
     )
-    print(sector_summary(summary).to_string(float_format=lambda v: f"{v:8.3f}"))
+    print(to_text(sector_summary(summary)))
+    print()
+    print(to_text(total_summary(summary, cfg.weighting.name)))
     print("\nPopulation:\n")
     print(population_summary(summary).to_string(float_format=lambda v: f"{v:12.4g}"))
     print("\nAdversary actions (attempts / successes, mean per replicate):\n")

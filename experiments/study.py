@@ -1,10 +1,19 @@
 """The default study (``make run``): every mitigation against the hybrid campaign, and a report.
 
 Runs the ``mitigation_comparison`` preset with 20 replicates of 60 days per mitigation on two
-workers (a few minutes on two cores), prints the per-sector table of the unmitigated campaign
-and the ranking of the mitigations, and writes the report. Extra arguments are Hydra overrides
-(``python -m experiments.study scenario=cyber_only replicates=50``). The sweep directory is
-fixed (``--out``, default ``outputs/study``), so a second run reuses every finished job.
+workers, then the ``lever_increments`` preset (``combined`` minus each of its levers, on the same
+seeds) into ``<out>/increments``, prints what happens without mitigation (per sector in natural
+units, unmet need per cohort, the allied transit), the ranking of the mitigations and each
+lever's increment inside ``combined``, and writes the report. Extra arguments are Hydra
+overrides (``python -m experiments.study scenario=cyber_only replicates=50``);
+``mitigation.without=[a],[b]`` chooses the increments, ``--no-increments`` skips them.
+
+Then the lever samples (:mod:`analysis.lever_robustness`): ``lever_samples=N`` (default 20, at
+most the replicates of ``none``; 0 skips them) Latin-hypercube samples of every lever's strength
+and cost, each lever run on replicate j for sample j and paired with ``none``'s replicate j, to
+say how often each lever keeps its rank under what we do not know (12 x N one-replicate runs,
+into ``<out>/lever_samples``). The sweep directory is fixed (``--out``, default
+``outputs/study``), so a second run reuses every finished job.
 """
 
 from __future__ import annotations
@@ -15,53 +24,328 @@ from pathlib import Path
 
 import pandas as pd
 
+from abm.config import WeightingConfig
+from abm.errors import ConfigError
+from abm.levers import LEVER_KINDS
 from abm.sweeps import launch_sweep, sweep_command
-from analysis.catalog import build_catalog
-from analysis.compare import RANKING_COLUMNS, ranking
-from analysis.report import build_report
-from analysis.tables import sector_summary
+from abm.weighting import WEIGHTINGS, as_weighting, describe
+from analysis.catalog import arm_rows, build_catalog, read_results
+from analysis.compare import (
+    NEVER_ENGAGED,
+    TRANSIT_SHORT,
+    additivity,
+    increments,
+    is_increment,
+    ranking,
+    ranking_by_weighting,
+    recorded_weighting,
+    total_label,
+)
+from analysis.lever_robustness import (
+    DEFAULT_LEVER_SAMPLES,
+    DEFAULT_LEVER_SEED,
+    LEVER_SAMPLES_DIR,
+    describe_robustness,
+    lever_robustness,
+    run_lever_samples,
+)
+from analysis.report import INCREMENTS_DIR, build_report
+from analysis.tables import (
+    cohort_unmet_need,
+    sector_summary,
+    to_text,
+    total_summary,
+    transit_summary,
+)
 
 DEFAULTS = ("replicates=20", "horizon_days=60", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
+#: Overrides that belong to one of the two sweeps only: the comparison sweeps the packages,
+#: the increments sweep ``combined`` minus its levers.
+ONLY_INCREMENTS = ("mitigation.without",)
+ONLY_COMPARISON = ("mitigation",)
+
+
+def _key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def _overrides(preset: str, given: list[str], drop: tuple[str, ...]) -> list[str]:
+    keys = {_key(o) for o in given}
+    return [
+        f"+experiment={preset}",
+        *(d for d in DEFAULTS if _key(d) not in keys),
+        *(o for o in given if _key(o) not in drop),
+    ]
+
+
+def _ci(low: float, high: float, fmt: str) -> str:
+    """``low to high`` (empty without an interval)."""
+    return "" if pd.isna(low) else f"{low:{fmt}} to {high:{fmt}}"
+
+
+def _fmt(values: pd.Series) -> str:
+    largest = values.abs().max()
+    return ",.0f" if largest >= 100 else ".3g"
+
+
+def print_tables(sweep_dir: Path, done: pd.DataFrame, weighting: WeightingConfig) -> None:
+    """The console tables: natural units first (per sector, per cohort, transit), then the
+    ranking, the increments and the ranking under every shipped weighting."""
+    label = total_label(weighting)
+    base = done[(done.mitigation == "none")]
+    if base.empty:
+        return
+    scenario = base.scenario.iloc[0]
+    base = base[base.scenario == scenario]
+    n = len(base)
+    print(
+        f"\nScenario {scenario!r} without mitigation, {n} replicates. Per sector, in natural "
+        "units:\n"
+        "  person_hours: person-hours of service lost (dependents x share of service lacking x "
+        "hours): mean, 95% t-interval, min, max\n"
+        "  people_affected: dependents in regions where the sector fell below its minimum "
+        "service; hours_below_min: hours the worst region spent below it (means)\n"
+        "  h_per_inhabitant: person_hours / population (derived); dependents: the sector's "
+        "people or users\n"
+    )
+    print(to_text(sector_summary(base)))
+    print(f"\nSummed over sectors only under a named weighting ({describe(weighting)}):\n")
+    print(to_text(total_summary(base, weighting)))
+
+    jobs = base.drop_duplicates("job")
+    groups = read_results(sweep_dir, jobs, "groups.parquet")
+    print(
+        f"\nUnmet need per cohort, person-hours (summed over regions and the nine sectors with "
+        f"weight 1), {n} replicates:\n"
+    )
+    print(to_text(cohort_unmet_need(groups)))
+    print(f"\nAllied transit (the defence plan's main effort), {n} replicates:\n")
+    print(to_text(transit_summary(base)))
+
+    group = done[done.scenario == scenario]
+    singles = {m for m in group.mitigation if not is_increment(m)}
+    if len(singles) < 2:
+        return
+    rank = ranking(group, weighting=weighting)
+    pairs = int(rank.pairs.max())
+    shown = rank[
+        [
+            "rank",
+            "mitigation",
+            "loss_avoided",
+            "avoided_ci_low",
+            "avoided_ci_high",
+            "p_holm",
+            "mitigation_cost_meur",
+            "avoided_per_meur_year",
+            "engaged_share",
+        ]
+    ].rename(
+        columns={
+            "mitigation_cost_meur": "meur_per_year",
+            "avoided_per_meur_year": "avoided_per_meur_year",
+            "engaged_share": "engaged",
+        }
+    )
+    for outcome, short in TRANSIT_SHORT.items():
+        if f"{short}_ci_low" not in rank:
+            continue
+        fmt = ".2f" if "completed" in outcome else ".1f"
+        shown[short] = [
+            "" if pd.isna(m) else f"{m:{fmt}} ({_ci(lo, hi, fmt)})"
+            for m, lo, hi in zip(
+                rank[short], rank[f"{short}_ci_low"], rank[f"{short}_ci_high"], strict=True
+            )
+        ]
+    shown["note"] = rank.note
+    print(
+        f"\nMitigations ranked by total loss avoided, {label} (paired with none, {pairs} pairs; "
+        "95% bootstrap CI; Wilcoxon signed-rank, Holm-corrected). meur_per_year: annualised "
+        "cost (investment / lifetime + yearly cost); avoided_per_meur_year: loss avoided per "
+        "MEUR per year; engaged: share of replicates in which the package's levers engaged "
+        f"('{NEVER_ENGAGED}' when none did); d_transit_*: mitigation minus none, mean (95% CI): "
+        "completion share, mean and worst delay in h:\n"
+    )
+    formats = {c: _fmt(rank[c]) for c in ("loss_avoided", "avoided_ci_low", "avoided_ci_high")}
+    formats |= {"p_holm": ".3g", "meur_per_year": ".4g", "engaged": ".0%"}
+    formats["avoided_per_meur_year"] = _fmt(rank.avoided_per_meur_year)
+    print(to_text(shown.set_index("rank"), formats=formats))
+
+    inc = increments(group, weighting)
+    if len(inc):
+        table = pd.DataFrame(
+            {
+                "lever": inc.lever,
+                "alone": inc.alone,
+                "alone_95ci": [
+                    _ci(lo, hi, _fmt(inc.alone))
+                    for lo, hi in zip(inc.alone_ci_low, inc.alone_ci_high, strict=True)
+                ],
+                "increment": inc.increment,
+                "increment_95ci": [
+                    _ci(lo, hi, _fmt(inc.increment))
+                    for lo, hi in zip(inc.increment_ci_low, inc.increment_ci_high, strict=True)
+                ],
+                "p_holm": inc.p_holm,
+                "engaged_in_combined": inc.engaged_in_package,
+                "note": inc.note,
+            }
+        ).set_index("lever")
+        print(
+            f"\nEach lever inside combined, {label}: increment = loss of combined without the "
+            "lever minus loss of combined (paired; 95% bootstrap CI; Holm over the increments), "
+            "beside its stand-alone loss avoided against none:\n"
+        )
+        print(
+            to_text(
+                table,
+                formats={
+                    "alone": _fmt(inc.alone),
+                    "increment": _fmt(inc.increment),
+                    "p_holm": ".3g",
+                    "engaged_in_combined": ".0%",
+                },
+            )
+        )
+    add = additivity(group, weighting)
+    if add:
+        fmt = _fmt(pd.Series([add["sum_alone"], add["package_avoided"]]))
+        print(
+            f"\nThe {len(add['singles'])} single mitigations together avoid "
+            f"{add['sum_alone']:{fmt}}; combined avoids {add['package_avoided']:{fmt}} ({label}); "
+            f"combined minus the sum: {add['interaction']:{fmt}} (95% CI "
+            f"{_ci(add['interaction_ci_low'], add['interaction_ci_high'], fmt)})"
+            + (
+                f"; the {add['increments']} increments sum to {add['sum_increments']:{fmt}}."
+                if add["increments"]
+                else "."
+            )
+        )
+    every = [*WEIGHTINGS] + ([] if weighting.name in WEIGHTINGS else [weighting])
+    print("\nThe ranking under every shipped weighting (loss avoided in its unit, rank):\n")
+    by = ranking_by_weighting(group, every)
+    print(
+        to_text(
+            by,
+            formats={c: _fmt(by[c]) for c in by.columns if c.startswith("avoided")}
+            | {c: "d" for c in by.columns if c.startswith("rank")},
+        )
+    )
+
+
+def _is_hydra(override: str) -> bool:
+    return _key(override).startswith("hydra")
+
+
+def _given(args: argparse.Namespace) -> set[str]:
+    return {_key(o) for o in args.overrides}
+
+
+def _lever_samples(overrides: list[str]) -> tuple[int | None, list[str]]:
+    """``lever_samples=N`` taken out of the overrides (None when not given)."""
+    rest, samples = [], None
+    for item in overrides:
+        if _key(item) != "lever_samples":
+            rest.append(item)
+            continue
+        value = item.split("=", 1)[1] if "=" in item else ""
+        if not value.isdigit():
+            raise ConfigError("lever_samples", f"a whole number >= 0, got {value!r}")
+        samples = int(value)
+    return samples, rest
+
+
+def print_robustness(sweep_dir: Path, weighting: WeightingConfig) -> None:
+    """How each lever's avoided loss and rank vary over the sampled strengths and costs."""
+    table = lever_robustness(sweep_dir, weighting)
+    print(
+        f"\nRankings under what we do not know: {int(table.samples.max())} Latin-hypercube "
+        f"samples of every lever's strength and annualised cost, {total_label(weighting)}; "
+        "avoided: median (5% to 95%) over the samples, each paired with none's replicate; "
+        "keeps_rank / top3 / keeps_ce_rank: share of samples with the nominal rank, in the top "
+        "three, with the nominal rank of loss avoided per MEUR a year:\n"
+    )
+    fmt = _fmt(table.avoided_median)
+    shown = pd.DataFrame(
+        {
+            "lever": table.lever,
+            "nominal_rank": table.nominal_rank,
+            "avoided": [
+                f"{m:{fmt}} ({lo:{fmt}} to {hi:{fmt}})"
+                for m, lo, hi in zip(
+                    table.avoided_median, table.avoided_q05, table.avoided_q95, strict=True
+                )
+            ],
+            "keeps_rank": table.keeps_rank_share,
+            "top3": table.top3_share,
+            "keeps_ce_rank": table.keeps_ce_rank_share,
+        }
+    ).set_index("lever")
+    print(to_text(shown, formats={"keeps_rank": ".0%", "top3": ".0%", "keeps_ce_rank": ".0%"}))
+    print("\n" + describe_robustness(table))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the sweep, print the tables, write the report."""
+    """Run the sweeps, print the tables, write the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("outputs/study"))
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides")
+    parser.add_argument(
+        "--no-increments",
+        action="store_true",
+        help="skip the sweep of combined minus each lever",
+    )
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides, and lever_samples=N")
     args = parser.parse_args(argv)
-    given = {o.split("=", 1)[0] for o in args.overrides}
-    overrides = [
-        "+experiment=mitigation_comparison",
-        *(d for d in DEFAULTS if d.split("=", 1)[0] not in given),
-        *args.overrides,
-    ]
+    try:
+        samples, args.overrides = _lever_samples(args.overrides)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    overrides = _overrides("mitigation_comparison", args.overrides, ONLY_INCREMENTS)
     print("Running:", " ".join(sweep_command(overrides, args.out)[1:]), flush=True)
     sweep = launch_sweep(overrides, args.out, check=False, quiet=True)
-    catalog = build_catalog(args.out)
-    done = catalog[catalog.status == "complete"]
+    returncode = sweep.returncode
+    done = arm_rows(build_catalog(args.out))
+    if not args.no_increments and "combined" in set(done.mitigation):
+        inc_dir = args.out / INCREMENTS_DIR
+        inc_overrides = _overrides("lever_increments", args.overrides, ONLY_COMPARISON)
+        print("Running:", " ".join(sweep_command(inc_overrides, inc_dir)[1:]), flush=True)
+        returncode = max(
+            returncode, launch_sweep(inc_overrides, inc_dir, check=False, quiet=True).returncode
+        )
+        done = arm_rows(build_catalog(args.out))
+    none = done[done.mitigation == "none"]
+    n = min(DEFAULT_LEVER_SAMPLES, none.replicate.nunique()) if samples is None else samples
+    if n > 0 and len(none) and done.mitigation.isin(LEVER_KINDS).any():
+        try:
+            code = run_lever_samples(
+                args.out,
+                n,
+                DEFAULT_LEVER_SEED,
+                [o for o in args.overrides if not _is_hydra(o) and _key(o) not in ONLY_INCREMENTS],
+                [
+                    *(d for d in DEFAULTS if _is_hydra(d) and _key(d) not in _given(args)),
+                    *(o for o in args.overrides if _is_hydra(o)),
+                ],
+            )
+        except ConfigError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        returncode = max(returncode, code)
     if done.empty:
         print("error: no job finished; see the error.json files under", args.out, file=sys.stderr)
         return 1
-    base = done[done.mitigation == "none"]
-    if len(base):
-        print(
-            f"\nScenario {base.scenario.iloc[0]!r} without mitigation, {len(base)} "
-            "replicates. Loss = hours of full outage per inhabitant:\n"
-        )
-        print(sector_summary(base).to_string(float_format=lambda v: f"{v:8.3f}"))
-        rank = ranking(done)
-        cols = RANKING_COLUMNS
-        with pd.option_context("display.width", 160):
-            print(
-                "\nMitigations ranked by total loss avoided, in hours of full outage per "
-                "inhabitant (paired with none; 95% bootstrap CI; Wilcoxon signed-rank, "
-                "Holm-corrected):\n"
-            )
-            print(rank[cols].to_string(index=False, float_format=lambda v: f"{v:10.4g}"))
-    report = build_report(args.out)
+    done = done.copy()
+    for col in ["replicate", "seed"]:
+        done[col] = done[col].astype(int)
+    weighting = as_weighting(recorded_weighting(done))
+    with pd.option_context("display.width", 250):
+        print_tables(args.out, done, weighting)
+        if (args.out / LEVER_SAMPLES_DIR).is_dir() and n > 0:
+            print_robustness(args.out, weighting)
+    report = build_report(args.out, weighting)
     print(f"\nReport: {report}")
-    return sweep.returncode
+    return returncode
 
 
 if __name__ == "__main__":

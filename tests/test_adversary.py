@@ -139,7 +139,9 @@ def test_cells_are_mesa_agents():
 
 def test_a_compromise_spreads_to_linked_operators():
     def compromised_operators(spread):
-        cfg = load_config("cyber_only", horizon_days=20)
+        # every cell hacks with all its tempo (not the cyber part of the campaign)
+        only_cyber = ["scenario.adversary_dimensions=[cyber]", "scenario.adversary_part=[]"]
+        cfg = load_config("cyber_only", horizon_days=20, overrides=only_cyber)
         cfg.adversary.cyber.spread_probability = spread
         for op in cfg.world.operators.values():
             op.cyber_maturity = 0.0

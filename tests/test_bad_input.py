@@ -86,8 +86,8 @@ CASES = {
     "detection below 0": (["adversary.cells.cyber_unit.detection.cyber=-0.1"], "detection"),
     "unknown dimension": (["scenario.adversary_dimensions=[arson]"], "adversary_dimensions"),
     "lever cost negative": (
-        ["mitigation=hardening", "mitigation.levers.hardening.cost_meur=-1"],
-        "cost_meur",
+        ["mitigation=hardening", "mitigation.levers.hardening.investment_meur=-1"],
+        "mitigation.levers.hardening.investment_meur",
     ),
     "lever unknown target": (
         ["mitigation=hardening", "mitigation.levers.hardening.targets=[castle]"],

@@ -57,6 +57,7 @@ def with_lever(composed: tuple[RunConfig, RunConfig], kind: str | None, **values
     if kind is not None:
         (lever,) = [lv for lv in combined.mitigation.levers.values() if lv.kind == kind]
         lever.strength, lever.targets = SETTINGS[kind]
+        lever.strength_low = lever.strength_high = None  # the plausible range is the strength
         for name, value in values.items():
             setattr(lever, name, value)
         cfg.mitigation.levers = {kind: lever}

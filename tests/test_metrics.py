@@ -11,6 +11,7 @@ from abm.metrics import (
     loss_increment,
     loss_of_series,
     min_service,
+    national_service,
     time_to_recover,
 )
 
@@ -27,14 +28,17 @@ def test_loss_is_the_area_of_the_resilience_triangle(dt):
     assert loss_of_series(triangle(dt), dt)[0] == pytest.approx(12.0, rel=1e-9)
 
 
-def test_loss_weights_regions_by_population():
-    share = np.array([0.75, 0.25])
+def test_loss_counts_the_person_hours_of_each_sectors_dependents():
+    dependents = np.full((2, len(SECTORS)), 1000.0)
+    dependents[:, 1] = [750_000.0, 250_000.0]
     inop = np.zeros((2, len(SECTORS)))
     inop[0, 1] = 1.0  # region 0 has no energy for the step
     inop[1, 1] = 0.4
-    step = loss_increment(share, inop, dt=2.0)
-    assert step[1] == pytest.approx(2.0 * (0.75 * 1.0 + 0.25 * 0.4))
+    step = loss_increment(dependents, inop, dt=2.0)
+    assert step[1] == pytest.approx(2.0 * (750_000 * 1.0 + 250_000 * 0.4))
     assert step[0] == 0.0
+    # national service is what the average dependent gets
+    assert national_service(dependents, inop)[1] == pytest.approx(1 - (750_000 + 100_000) / 1e6)
 
 
 def test_minimum_and_recovery_of_the_triangle():
@@ -67,7 +71,8 @@ def test_the_model_loss_is_the_integral_of_its_national_service():
     model = HybridThreatModel(load_config("grid_shock", horizon_days=10), rng=1)
     model.run_model()
     s = model.summary()
-    expected = loss_of_series(model.national_service, model.dt)
+    dependents = model.recorder.national_dependents
+    expected = ((1.0 - model.national_service) * dependents).sum(axis=0) * model.dt
     assert [s[f"loss_{x}"] for x in SECTORS] == pytest.approx(expected.tolist(), rel=1e-9)
     assert all(0 <= s[f"min_service_{x}"] <= 1 for x in SECTORS)
     assert s["recovery_status_population_flows"] in (RECOVERED, CENSORED)

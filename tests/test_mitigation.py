@@ -1,6 +1,9 @@
 """Mitigation levers: each lowers the loss of the dimension it targets on paired replicates;
-packages cost the sum of their levers; a lever starting on day 30 changes nothing before."""
+packages cost the sum of their levers (annualised: investment over its lifetime plus running
+cost); strengths and costs have ordered plausible ranges; a lever starting on day 30 changes
+nothing before."""
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +12,17 @@ import pytest
 
 from abm import HybridThreatModel, load_config
 from abm.config import WindowConfig
-from abm.mitigation import package_cost, package_cost_range
+from abm.errors import ConfigError
+from abm.levers import LEVERS
+from abm.mitigation import (
+    annualised_cost,
+    annualised_cost_range,
+    cost_columns,
+    package_cost,
+    package_cost_range,
+)
 from abm.results import events_table, timeseries_table
+from abm.validation import validate
 
 REPLICATES = 8
 MITIGATIONS = sorted(
@@ -82,6 +94,58 @@ def test_a_package_costs_the_sum_of_its_levers():
     model = HybridThreatModel(load_config(overrides=["mitigation=combined"], horizon_days=1), rng=0)
     assert model.summary()["mitigation_cost_meur"] == pytest.approx(package_cost(combined))
     assert model.summary()["mitigation"] == "combined"
+
+
+def test_costs_state_their_basis_and_annualise_over_the_lifetime():
+    cfg = load_config(overrides=["mitigation=combined"])
+    for name, lever in cfg.mitigation.levers.items():
+        assert annualised_cost(lever) == pytest.approx(
+            lever.investment_meur / lever.lifetime_years + lever.yearly_meur
+        )
+        low, high = annualised_cost_range(lever)
+        assert 0 <= low <= annualised_cost(lever) <= high, name
+        # every shipped lever states the bounds of its costs and a plausible range of strength
+        assert lever.investment_low_meur <= lever.investment_meur <= lever.investment_high_meur
+        assert lever.yearly_low_meur <= lever.yearly_meur <= lever.yearly_high_meur
+        assert lever.strength_low < lever.strength < lever.strength_high, name
+        assert LEVERS[lever.kind].range.allows(lever.strength_high), name
+    columns = cost_columns(cfg.mitigation)
+    levers = cfg.mitigation.levers.values()
+    assert columns["mitigation_cost_meur"] == pytest.approx(package_cost(cfg.mitigation))
+    assert columns["mitigation_investment_meur"] == pytest.approx(
+        sum(lv.investment_meur for lv in levers)
+    )
+    assert columns["mitigation_yearly_meur"] == pytest.approx(sum(lv.yearly_meur for lv in levers))
+    low, high = package_cost_range(cfg.mitigation)
+    assert (columns["mitigation_cost_low_meur"], columns["mitigation_cost_high_meur"]) == (
+        low,
+        high,
+    )
+    assert cost_columns(load_config().mitigation) == dict.fromkeys(columns, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "key"),
+    [
+        ("strength_low", 0.6, "strength_low"),  # above the strength (0.5)
+        ("strength_high", 1.2, "strength_high"),  # outside hardening's range [0, 1]
+        ("strength", 0.9, "strength_high"),  # outside the plausible range it ships with
+        ("investment_low_meur", 500.0, "investment_low_meur"),
+        ("yearly_high_meur", 1.0, "yearly_high_meur"),
+    ],
+)
+def test_plausible_ranges_hold_their_values(field, value, key, hardening):
+    cfg = copy.deepcopy(hardening)
+    setattr(cfg.mitigation.levers["hardening"], field, value)
+    with pytest.raises(ConfigError, match=f"mitigation.levers.hardening.{key}"):
+        validate(cfg)
+
+
+@pytest.fixture(scope="module")
+def hardening():
+    cfg = load_config(overrides=["mitigation=hardening"])
+    validate(cfg)
+    return cfg
 
 
 def test_a_mitigation_starting_on_day_30_leaves_days_0_to_29_identical():

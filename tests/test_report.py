@@ -1,6 +1,8 @@
-"""The report of a smoke-size mitigation comparison: it builds, its figures are real images,
-and its tables match a recomputation from the summary files."""
+"""The report of a smoke-size mitigation comparison (with two lever increments): it builds, its
+figures are real images, its tables match a recomputation from the summary files, it leads with
+natural units, names the weighting of every composite, and the study's console does the same."""
 
+import re
 import subprocess
 import sys
 
@@ -8,22 +10,45 @@ import matplotlib.image
 import pandas as pd
 import pytest
 
-from analysis.compare import ranking
-from analysis.report import build_report
+from abm.weighting import load_weighting
+from analysis.catalog import build_catalog
+from analysis.compare import increments, ranking
+from analysis.report import INCREMENTS_DIR, build_report
+from analysis.tables import readable
+from experiments.study import print_tables
 
 pytestmark = pytest.mark.slow
+INCREMENT_LEVERS = ("legal_framework", "intelligence")
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     sweep_dir = tmp_path_factory.mktemp("comparison")
     smoke_sweep(sweep_dir, "mitigation_comparison", "replicates=3")
+    smoke_sweep(
+        sweep_dir / INCREMENTS_DIR,
+        "lever_increments",
+        "replicates=3",
+        "mitigation.without=" + ",".join(f"[{lever}]" for lever in INCREMENT_LEVERS),
+    )
     return sweep_dir, build_report(sweep_dir)
+
+
+def summaries(sweep_dir):
+    frames = [pd.read_parquet(p) for p in sorted(sweep_dir.glob("**/summary.parquet"))]
+    return pd.concat(frames, ignore_index=True)
 
 
 def test_every_figure_is_a_real_image(report):
     sweep_dir, html = report
-    names = ["service_timeseries", "reduction_heatmap", "forest", "cost_effect", "unmet_need_tiles"]
+    names = [
+        "reduction_heatmap",
+        "forest",
+        "cost_effect",
+        "harm_tiles",
+        "service_timeseries",
+        "unmet_need_tiles",
+    ]
     for name in names:
         png = sweep_dir / "figures" / f"{name}.png"
         image = matplotlib.image.imread(png)
@@ -39,35 +64,98 @@ def test_every_figure_is_a_real_image(report):
 
 def test_tables_match_a_recomputation_from_the_summary_files(report):
     sweep_dir, _ = report
-    frames = [pd.read_parquet(p) for p in sorted(sweep_dir.glob("*/summary.parquet"))]
-    summary = pd.concat(frames, ignore_index=True)
+    summary = summaries(sweep_dir)
     means = summary.groupby("mitigation").total_loss.mean()
     md = (sweep_dir / "report.md").read_text()
-    for value in means:
-        assert format(round(value, 3), "g") in md
+    for value in readable(pd.DataFrame({"total": means})).total:
+        assert value in md
     rank = ranking(summary).set_index("mitigation")
+    assert not any("_minus_" in m for m in rank.index)  # increments are not ranked
     for mitigation, row in rank.iterrows():
         expected = means["none"] - means[mitigation]  # paired mean = difference of means
-        assert row.loss_avoided == pytest.approx(expected, abs=1e-12)
+        assert row.loss_avoided == pytest.approx(expected, abs=1e-6 * abs(means["none"]) + 1e-9)
+    inc = increments(summary).set_index("lever")
+    assert set(inc.index) == set(INCREMENT_LEVERS)
+    for lever, row in inc.iterrows():
+        expected = means[f"combined_minus_{lever}"] - means["combined"]
+        assert row.increment == pytest.approx(expected, abs=1e-6 * abs(means["none"]) + 1e-9)
     assert "configs compared" in md.lower() and "combined" in md
+
+
+def test_the_report_leads_with_natural_units_and_names_every_composite(report):
+    sweep_dir, _ = report
+    md = (sweep_dir / "report.md").read_text()
+    order = [
+        "## Outcomes and their units",
+        "## Without mitigation (most_likely_enemy): per sector, in natural units",
+        "### Unmet need per cohort",
+        "### Allied transit",
+        "## Mitigations against most_likely_enemy: ranking",
+        "### The ranking under every shipped weighting",
+        "### Did each lever's mechanism engage?",
+        "### Each lever inside combined: its increment",
+        "### Allied transit: paired differences with none",
+        "## Where the harm falls",
+    ]
+    positions = [md.index(heading) for heading in order]
+    assert positions == sorted(positions)
+    for mention in re.finditer(r"total_loss(?! \[weighting)", md):
+        context = md[max(0, mention.start() - 200) : mention.end() + 200]
+        assert "weighting" in context, context
+    assert "total_loss [weighting equal: person-hours]" in md
+    for name in ("equal", "people_affected", "impact"):
+        assert f"rank [{name}]" in md
+    assert "d_transit_mean_delay_h" in md and "annualised_meur_per_year" in md
+    assert "investment_meur" in md and "MEUR per year" in md
+    assert "### The worst regions (none)" in md
+
+
+def test_the_study_console_leads_with_natural_units(report, capsys):
+    sweep_dir, _ = report
+    catalog = build_catalog(sweep_dir, write=False)
+    done = catalog[catalog.status == "complete"].copy()
+    for col in ["replicate", "seed"]:
+        done[col] = done[col].astype(int)
+    print_tables(sweep_dir, done, load_weighting("equal"))
+    out = capsys.readouterr().out
+    order = [
+        "without mitigation, 3 replicates. Per sector, in natural units",
+        "person_hours",
+        "Summed over sectors only under a named weighting",
+        "Unmet need per cohort",
+        "Allied transit",
+        "Mitigations ranked by total loss avoided, total_loss [weighting equal: person-hours]",
+        "Each lever inside combined, total_loss [weighting equal: person-hours]",
+        "The ranking under every shipped weighting",
+    ]
+    positions = [out.index(text) for text in order]
+    assert positions == sorted(positions), out
+    for mention in re.finditer(r"total_loss", out):
+        assert out[mention.end() :].startswith((" [weighting", " under weighting")) or (
+            "weighting" in out[mention.start() - 30 : mention.start()]
+        ), out[mention.start() - 80 : mention.end() + 80]
+    ranked = out[out.index("Mitigations ranked") : out.index("Each lever inside")]
+    assert "_minus_" not in ranked
 
 
 def test_the_report_command_line(report):
     sweep_dir, _ = report
     proc = subprocess.run(
-        [sys.executable, "-m", "analysis.report", str(sweep_dir), "--weights", "energy=2,health=3"],
+        [sys.executable, "-m", "analysis.report", str(sweep_dir), "--weighting", "impact"],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "energy 2" in (sweep_dir / "report.md").read_text()
+    md = (sweep_dir / "report.md").read_text()
+    assert "total_loss [weighting impact: impact-weighted person-hours]" in md
     bad = subprocess.run(
-        [sys.executable, "-m", "analysis.report", str(sweep_dir), "--weights", "energie=2"],
+        [sys.executable, "-m", "analysis.report", str(sweep_dir), "--weighting", "equl"],
         capture_output=True,
         text=True,
     )
-    assert bad.returncode == 2 and "unknown sector" in bad.stderr
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "error: --weighting: one of equal, impact, people_affected"
 
 
 def smoke_sweep(sweep_dir, preset: str, *overrides: str) -> None:
@@ -96,6 +184,8 @@ def test_a_synergy_sweep_reports_its_synergy(tmp_path):
     build_report(tmp_path)
     md = (tmp_path / "report.md").read_text()
     assert "## Synergy of the hybrid campaign" in md and "figures/synergy.png" in md
+    assert "Synergy of total_loss [weighting equal: person-hours]: " in md
+    assert "part / campaign" in md and "n_sabotage" in md
     assert matplotlib.image.imread(tmp_path / "figures" / "synergy.png").shape[0] > 200
 
 

@@ -31,6 +31,7 @@ from abm.config.declare import (
     Rule,
     param,
 )
+from abm.config.outcomes import OutcomesConfig, WeightingConfig
 from abm.config.people import (
     BehaviourConfig,
     CohortConfig,
@@ -67,7 +68,8 @@ class DesignConfig:
 
     With ``file`` set, the job runs design rows ``block * block_size`` to
     ``(block + 1) * block_size - 1`` of ``file`` (Parquet: ``design_row`` and one column per
-    parameter of the uncertainty set in ``uncertainty``), each for ``replicates`` replicates.
+    parameter of the uncertainty set in ``uncertainty``), each for ``replicates`` replicates,
+    or with ``replicate_per_row`` row j for replicate j alone.
     """
 
     file: str | None = param(
@@ -90,6 +92,13 @@ class DesignConfig:
         source=SENSITIVITY,
     )
     block_size: int = param(1, doc="Rows per block.", unit="count", valid=COUNT, source=SENSITIVITY)
+    replicate_per_row: bool = param(
+        False,
+        doc="Design row j runs replicate j alone (paired with replicate j of another arm), "
+        "instead of every row running replicates 0 .. replicates - 1.",
+        valid=FLAG,
+        source=SENSITIVITY,
+    )
 
 
 @dataclass
@@ -143,6 +152,10 @@ class RunConfig:
     adversary: AdversaryConfig = MISSING
     mitigation: MitigationConfig = MISSING
     scenario: ScenarioConfig = MISSING
+    #: Minimum service levels and the recovery threshold of the outcomes.
+    outcomes: OutcomesConfig = field(default_factory=OutcomesConfig)
+    #: How total_loss sums the sectors (configs/weighting/).
+    weighting: WeightingConfig = MISSING
     #: Design rows to run instead of the config as it is (global sensitivity analysis).
     design: DesignConfig = field(default_factory=DesignConfig)
 
@@ -170,6 +183,7 @@ __all__ = [
     "NarrativeDynamicsConfig",
     "NarrativeSeedConfig",
     "NeedConfig",
+    "OutcomesConfig",
     "OperatorConfig",
     "PhaseConfig",
     "PopulationConfig",
@@ -181,6 +195,7 @@ __all__ = [
     "ShockConfig",
     "TransitConfig",
     "TrustConfig",
+    "WeightingConfig",
     "WindowConfig",
     "WorldConfig",
     "register_configs",

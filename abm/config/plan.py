@@ -21,6 +21,7 @@ from abm.config.declare import (
 )
 
 LU_2023 = "prebunking: Lu et al. 2023 (d = 0.36); other levers assumption"
+LU_2023_RANGE = "prebunking: Lu et al. 2023 (95% CI of d, 0.22 to 0.50); other levers assumption"
 
 
 @dataclass
@@ -29,6 +30,12 @@ class LeverConfig:
 
     What ``strength`` means, its unit and range, and what ``targets`` names are declared per
     ``kind`` in the lever registry (:data:`abm.levers.LEVERS`; the lever table of docs/ODD.md).
+    ``strength_low``/``strength_high`` bound what the strength plausibly is (uncertainty about
+    the lever's effect, sampled by the study). Costs state their basis: a one-off investment
+    that serves ``lifetime_years``, and a running cost per year; the annualised cost,
+    investment / lifetime + running cost (:func:`abm.mitigation.annualised_cost`), is what
+    ``mitigation_cost_meur`` reports. It is not discounted: a 3% discount rate would raise the
+    investment's yearly share by 9% over 5 years and by 34% over 20.
     """
 
     kind: str = param(
@@ -42,9 +49,25 @@ class LeverConfig:
         MISSING,
         doc="How strongly it acts; meaning, unit and range by kind (the lever table).",
         unit="by lever",
-        valid=Rule("see the lever table"),
+        valid=Rule("see the lever table; strength_low <= strength <= strength_high"),
         source=LU_2023,
-        scale=(0.5, 1.5),
+        alternatives="strength_low to strength_high, per lever",
+    )
+    strength_low: float | None = param(
+        None,
+        doc="Low end of the plausible range of the strength (null: the strength).",
+        unit="by lever",
+        valid=Rule("in the lever's range, at most strength"),
+        source=LU_2023_RANGE,
+        alternatives="is itself a bound of the strength's plausible range",
+    )
+    strength_high: float | None = param(
+        None,
+        doc="High end of the plausible range of the strength (null: the strength).",
+        unit="by lever",
+        valid=Rule("in the lever's range, at least strength"),
+        source=LU_2023_RANGE,
+        alternatives="is itself a bound of the strength's plausible range",
     )
     targets: list[str] = param(
         doc="What the lever acts on: asset types, sectors or cohorts, as its kind declares; "
@@ -56,26 +79,56 @@ class LeverConfig:
     start_hour: float = param(
         0.0, doc="Hour from which it acts.", unit="h", valid=NON_NEGATIVE, plausible=(0, 720)
     )
-    cost_meur: float = param(
+    investment_meur: float = param(
         MISSING,
-        doc="Cost in million euro.",
+        doc="One-off investment (equipment, works, stock bought, a campaign's production), "
+        "million euro.",
         unit="M EUR",
         valid=NON_NEGATIVE,
-        scale=(0.5, 2.0),
+        alternatives="investment_low_meur to investment_high_meur, per lever",
     )
-    cost_low_meur: float | None = param(
+    investment_low_meur: float | None = param(
         None,
-        doc="Low bound of the cost (null: the cost).",
+        doc="Low bound of the investment (null: the investment).",
         unit="M EUR",
         valid=NON_NEGATIVE,
-        scale=(0.5, 1.0),
+        alternatives="is itself a bound of the investment's plausible range",
     )
-    cost_high_meur: float | None = param(
+    investment_high_meur: float | None = param(
         None,
-        doc="High bound of the cost (null: the cost).",
+        doc="High bound of the investment (null: the investment).",
         unit="M EUR",
         valid=NON_NEGATIVE,
-        scale=(1.0, 2.0),
+        alternatives="is itself a bound of the investment's plausible range",
+    )
+    yearly_meur: float = param(
+        MISSING,
+        doc="Running cost per year (staff, maintenance, retainers, stock rotation), million euro.",
+        unit="M EUR/year",
+        valid=NON_NEGATIVE,
+        alternatives="yearly_low_meur to yearly_high_meur, per lever",
+    )
+    yearly_low_meur: float | None = param(
+        None,
+        doc="Low bound of the running cost (null: the running cost).",
+        unit="M EUR/year",
+        valid=NON_NEGATIVE,
+        alternatives="is itself a bound of the running cost's plausible range",
+    )
+    yearly_high_meur: float | None = param(
+        None,
+        doc="High bound of the running cost (null: the running cost).",
+        unit="M EUR/year",
+        valid=NON_NEGATIVE,
+        alternatives="is itself a bound of the running cost's plausible range",
+    )
+    lifetime_years: float = param(
+        MISSING,
+        doc="Years over which the investment serves before it must be renewed; the annualised "
+        "cost is investment / lifetime + running cost (straight line, not discounted).",
+        unit="years",
+        valid=POSITIVE,
+        scale=(0.5, 1.5),
     )
     reach: float = param(
         1.0,
@@ -100,6 +153,13 @@ class MitigationConfig:
     name: str = param(MISSING, doc="The package's name.", source=IDENTIFIER)
     description: str = param("", doc="What it does, in a sentence.", source=IDENTIFIER)
     levers: dict[str, LeverConfig] = field(default_factory=dict)
+    without: list[str] = param(
+        doc="Levers removed from the package (its increment analysis: combined minus one "
+        "lever); the package is then reported as <name>_minus_<lever>.",
+        valid=Rule("levers of the package"),
+        source=USER_CHOICE,
+        factory=list,
+    )
 
 
 def _transit(default: float, doc: str, unit: str, valid: Bounds, plausible: tuple) -> float:

@@ -198,6 +198,15 @@ class ScenarioConfig:
         source=SCENARIO,
         factory=list,
     )
+    adversary_part: list[str] = param(
+        doc="The part of the campaign this run carries out (synergy designs): cells choose, "
+        "pay, act on their schedule and risk exposure as in the whole campaign "
+        "(adversary_dimensions), but only actions of these dimensions take effect; empty means "
+        "all of them.",
+        valid=Choices(ACTIONS),
+        source=SCENARIO,
+        factory=list,
+    )
     adversary_windows: list[WindowConfig] = field(default_factory=list)
     adversary_target_types: list[str] = param(
         doc="Asset types sabotage may target; empty means all.",

@@ -204,6 +204,13 @@ class WorldConfig:
         valid=Rule("a shipped table or a CSV path"),
         source=STATBEL,
     )
+    dependents_file: str = param(
+        "dependents.csv",
+        doc="Who depends on each sector per province (shipped in abm/data, or a path): "
+        "residents, people in reception, or a count (patients, travellers, workers).",
+        valid=Rule("a shipped table or a CSV path"),
+        source="abm/data/dependents.csv (sources per row in abm/data/README.md)",
+    )
     seed: int | None = param(
         None,
         doc="If set, every replicate gets the world built from this seed; if null, each "
@@ -240,7 +247,7 @@ class WorldConfig:
 
 @dataclass
 class SectorsConfig:
-    """The sector layer: interdependency (IIM), recovery rates, spare capacity, loss weights."""
+    """The sector layer: interdependency (IIM), recovery rates, spare capacity."""
 
     interdependency_file: str = param(
         "interdependency.csv",
@@ -270,11 +277,5 @@ class SectorsConfig:
         unit="share of demand",
         valid=NON_NEGATIVE,
         scale=(0.5, 2.0),
-        factory=dict,
-    )
-    loss_weights: dict[str, float] = param(
-        doc="Per sector, the weight w_s of total_loss.",
-        valid=NON_NEGATIVE,
-        source=USER_CHOICE,
         factory=dict,
     )
