@@ -44,8 +44,10 @@ def run_job(cfg: RunConfig, outdir: Path, resolved_yaml: str) -> pd.DataFrame:
         "events": [],
         "regions": [],
     }
+    ran: list[int] = []
     for design_row, values, row_cfg in design_rows(cfg):
         for r in row_replicates(cfg, design_row):
+            ran.append(r)
             model = HybridThreatModel(row_cfg, rng=cfg.seed, replicate=r)
             model.run_model()
             summary = model.summary()
@@ -63,7 +65,7 @@ def run_job(cfg: RunConfig, outdir: Path, resolved_yaml: str) -> pd.DataFrame:
             summaries.append(summary)
             for name, table in parts.items():
                 tables[name].append(table)
-    prov = provenance(cfg.seed, cfg.replicates, time.perf_counter() - start)
+    prov = provenance(cfg.seed, cfg.replicates, time.perf_counter() - start, ran)
     write_job(outdir, summaries, tables, prov, resolved_yaml)
     return pd.DataFrame(summaries)
 

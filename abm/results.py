@@ -14,6 +14,7 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -188,8 +189,16 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
-def provenance(seed: int, replicates: int, wall_seconds: float) -> dict[str, Any]:
-    """Seeds, package versions, git commit, platform and wall time of a job."""
+def provenance(
+    seed: int, replicates: int, wall_seconds: float, ran: Sequence[int] | None = None
+) -> dict[str, Any]:
+    """Seeds, package versions, git commit, platform and wall time of a job.
+
+    Args:
+        ran: The replicate indices the job ran, when not ``0 .. replicates - 1`` (a design
+            whose row j runs replicate j only).
+    """
+    indices = sorted(set(ran)) if ran is not None else list(range(replicates))
     versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
@@ -199,9 +208,7 @@ def provenance(seed: int, replicates: int, wall_seconds: float) -> dict[str, Any
     return {
         "seed": seed,
         "replicates": replicates,
-        "seed_sequences": [
-            {"replicate": r, "entropy": seed, "spawn_key": [r]} for r in range(replicates)
-        ],
+        "seed_sequences": [{"replicate": r, "entropy": seed, "spawn_key": [r]} for r in indices],
         "packages": versions,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
