@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,13 @@ def resolve_config(
         config = load_config(scenario, overrides=overrides, **keywords)
     elif scenario is not None or overrides or keywords:
         raise TypeError("give either config or scenario/overrides/keywords, not both")
-    cfg = as_run_config(config) if isinstance(config, DictConfig) else config
+    if isinstance(config, DictConfig):
+        cfg = as_run_config(config)
+    else:  # a dataclass built by hand: the same package as a composed config would give
+        cfg = config
+        if cfg.mitigation.without:
+            cfg = copy.deepcopy(cfg)
+            remove_levers(cfg)
     seed = cfg.seed if rng is None else rng
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
         raise ConfigError("seed", f"a non-negative integer, got {seed!r}")

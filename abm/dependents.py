@@ -20,7 +20,7 @@ sector in the shipped table ``abm/data/dependents.csv`` (its sources are in
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -50,20 +50,25 @@ class Dependents:
     unit: tuple[str, ...]
     count: np.ndarray
     reception: np.ndarray
+    #: Per sector, whether its dependents are the residents, or the people in reception.
+    _residents: np.ndarray = field(init=False, repr=False)
+    _reception: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        basis = np.array(self.basis)
+        object.__setattr__(self, "_residents", basis == "residents")
+        object.__setattr__(self, "_reception", basis == "reception")
 
     def at(self, present: np.ndarray, reception_demand: np.ndarray) -> np.ndarray:
-        """Dependents now, ``(regions, sectors)``.
+        """Dependents now, ``(regions, sectors)`` (called every step).
 
         Args:
             present: People present per region.
             reception_demand: Per region, reception demand relative to normal (1: normal).
         """
         out = self.count.copy()
-        for s, basis in enumerate(self.basis):
-            if basis == "residents":
-                out[:, s] = present
-            elif basis == "reception":
-                out[:, s] = self.reception * reception_demand
+        out[:, self._residents] = present[:, None]
+        out[:, self._reception] = (self.reception * reception_demand)[:, None]
         return out
 
 

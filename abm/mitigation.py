@@ -14,9 +14,9 @@ from abm.config import LeverConfig, MitigationConfig
 
 
 def levers(mitigation: MitigationConfig) -> list[LeverConfig]:
-    """The levers a package buys: its levers less those it is run ``without``."""
-    without = set(getattr(mitigation, "without", ()) or ())
-    return [lever for name, lever in mitigation.levers.items() if name not in without]
+    """The levers a package buys (``mitigation.without`` is already taken out of a run config:
+    :func:`abm.api.remove_levers`)."""
+    return list(mitigation.levers.values())
 
 
 def _bound(value: float, bound: float | None) -> float:

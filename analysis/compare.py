@@ -63,7 +63,7 @@ NEVER_ENGAGED = "mechanism never engaged"
 #: The note of a lever whose removal from the package changes nothing in any replicate.
 NO_INCREMENT = "no effect inside combined"
 #: The ranking's headline columns: estimate, interval, corrected test, annualised cost,
-#: cost-effectiveness, engagement, transit, note.
+#: cost-effectiveness, engagement (the transit differences and the note follow them).
 RANKING_COLUMNS = [
     "rank",
     "mitigation",
@@ -74,8 +74,6 @@ RANKING_COLUMNS = [
     "mitigation_cost_meur",
     "avoided_per_meur_year",
     "engaged_share",
-    *TRANSIT_SHORT.values(),
-    "note",
 ]
 
 

@@ -557,23 +557,16 @@ def _ranking_section(
         "Mitigation minus none, per replicate, for the share of serials across by the deadline "
         "and the mean and worst delay (h); same bootstrap and tests as the ranking."
     )
-    for outcome, unit_text in TRANSIT_OUTCOMES.items():
+    others = {
+        "unmet_need_person_hours": "person-hours",
+        "peak_belief": "share reached",
+        "min_trust": "0 to 1",
+    }
+    for outcome, unit_text in {**TRANSIT_OUTCOMES, **others}.items():
         if outcome not in group:
             continue
-        rep.text(f"{outcome} ({unit_text}):")
-        _table(
-            rep,
-            compare(group, outcome)[
-                ["mitigation", "mean_difference", "ci_low", "ci_high", "p_holm", "note"]
-            ].set_index("mitigation"),
-            digits=4,
-        )
-    for outcome, unit_text in (
-        ("unmet_need_person_hours", "person-hours"),
-        ("peak_belief", "share reached"),
-        ("min_trust", "0 to 1"),
-    ):
-        rep.text(f"{outcome} ({unit_text}): paired difference with none (same tests).")
+        same = "" if outcome in TRANSIT_OUTCOMES else ": paired difference with none (same tests)."
+        rep.text(f"{outcome} ({unit_text}){same or ':'}")
         _table(
             rep,
             compare(group, outcome)[

@@ -32,6 +32,7 @@ from abm.weighting import WEIGHTINGS, as_weighting, describe
 from analysis.catalog import arm_rows, build_catalog, read_results
 from analysis.compare import (
     NEVER_ENGAGED,
+    RANKING_COLUMNS,
     TRANSIT_SHORT,
     additivity,
     increments,
@@ -128,22 +129,9 @@ def print_tables(sweep_dir: Path, done: pd.DataFrame, weighting: WeightingConfig
         return
     rank = ranking(group, weighting=weighting)
     pairs = int(rank.pairs.max())
-    shown = rank[
-        [
-            "rank",
-            "mitigation",
-            "loss_avoided",
-            "avoided_ci_low",
-            "avoided_ci_high",
-            "p_holm",
-            "mitigation_cost_meur",
-            "avoided_per_meur_year",
-            "engaged_share",
-        ]
-    ].rename(
+    shown = rank[RANKING_COLUMNS].rename(
         columns={
             "mitigation_cost_meur": "meur_per_year",
-            "avoided_per_meur_year": "avoided_per_meur_year",
             "engaged_share": "engaged",
         }
     )
