@@ -10,6 +10,9 @@ phases), drawn once so that it does not depend on any mitigation.
 
 Every draw comes from a stream positioned at the step (``hazard``, ``natural_hazard``), so an
 event's targets do not depend on what happened before it.
+
+The script also holds how cyber attacks play out (:class:`CyberEffects`): which operators share
+IT with which (where a compromise spreads), and what an intrusion does to each asset type.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from abm.config import NarrativeSeedConfig, PhaseConfig, RunConfig, ShockConfig
+from abm.cyber import CyberEffects, it_links
 from abm.levers import apply_lever
 from abm.seeding import Streams
 from abm.state import CampaignState
@@ -100,15 +104,15 @@ class ScenarioScript:
         self.operator_criticality = np.bincount(
             w.asset_operator, weights=w.criticality, minlength=w.operators.n
         )
-        consumer_op = w.asset_operator[w.need_asset[w.edge_need]]
-        supplier_op = w.asset_operator[w.edge_supplier]
-        links = np.zeros((w.operators.n, w.operators.n), dtype=bool)
-        links[consumer_op, supplier_op] = True
-        links |= links.T
-        np.fill_diagonal(links, False)
-        #: Operators linked by supply edges: where a cyber compromise can spread.
-        self.operator_links = links
+        #: Operators linked by shared IT, vendors or managed services: where a cyber compromise
+        #: can spread (supply links carry none).
+        self.operator_links = it_links(cfg, w)
         self.ransomware_sectors = {SECTOR_INDEX[s] for s in cfg.adversary.cyber.ransomware_sectors}
+        self.cyber = CyberEffects(cfg, w)
+        provides = [cfg.world.asset_types[t].provides for t in w.type_names]
+        #: Per asset: it supplies bulk_power, or power (a grid trip's suppliers).
+        self._bulk = np.array([p == "bulk_power" for p in provides])[w.asset_type]
+        self._power = np.array([p == "power" for p in provides])[w.asset_type]
         self.action_costs = np.array([cfg.adversary.action_costs.get(a, 1.0) for a in ACTIONS])
         #: Extra demand per region and sector from hazards and migration pushes under way.
         self.demand = np.zeros((w.regions.n, len(SECTORS)))
@@ -140,8 +144,7 @@ class ScenarioScript:
         gen = model.streams.at_step("hazard", now)
         for number, shock in enumerate(self.shocks):
             if self.step_of(shock.at_hour) == now:
-                targets = self.shock_targets(shock, number, gen)
-                model.damage_assets(targets, shock.label or shock.kind)
+                self._land_shock(model, shock, number, gen)
         for number, narrative in enumerate(self.scripted_narratives):
             if self.step_of(narrative.at_hour) == now:
                 people.seed(number)
@@ -183,6 +186,30 @@ class ScenarioScript:
                 apply_lever(model, lever)
                 model.log_event("mitigation_start", -1, lever.label or lever.kind)
 
+    def _land_shock(
+        self, model: ModelView, shock: ShockConfig, number: int, gen: np.random.Generator
+    ) -> None:
+        """A scripted shock lands: damage, a grid trip, or a cyber attack on its targets."""
+        w, label = self.world, shock.label or shock.kind
+        targets = self.shock_targets(shock, number, gen)
+        if shock.kind == "grid_trip":
+            span = shock.restore_hours or self.cfg.world.reenergise_hours
+            # re-energised one by one in black-start order, evenly over the restore time
+            hours = span * np.arange(1, len(targets) + 1) / max(len(targets), 1)
+            model.trip_assets(targets, hours, label)
+        elif shock.kind in ("cyber", "ransomware"):
+            # one uniform per asset (restore) and per operator (dwell), this shock's row
+            u = gen.random((len(self.shocks), w.n_assets))[number]
+            u_dwell = gen.random((len(self.shocks), w.operators.n))[number]
+            owners = np.unique(w.asset_operator[targets])
+            model.intrude(owners, model.hour + self.cyber.dwell(u_dwell[owners]), label)
+            outage, restore, capacity, _ = self.cyber.effect(
+                targets, u, ransomware=shock.kind == "ransomware"
+            )
+            model.compromise_assets(targets, outage, restore, capacity, label)
+        else:
+            model.damage_assets(targets, label)
+
     def _shift_demand(self, hour: float) -> None:
         """Demand shifted by natural hazards and migration pushes under way."""
         sc, w = self.cfg.scenario, self.world
@@ -212,14 +239,20 @@ class ScenarioScript:
     def shock_targets(
         self, shock: ShockConfig, number: int, gen: np.random.Generator
     ) -> np.ndarray:
-        """The assets a scripted shock damages: every power supplier of the region, the
-        ``count`` most critical of a type, or each of a type with a probability."""
+        """The assets a scripted shock hits: every power supplier of the region (grid_loss);
+        every power and bulk_power supplier of the region in black-start order, bulk power
+        first, then each by criticality, most critical first (grid_trip); the ``count`` most
+        critical of a type, or each of a type with a probability (other kinds)."""
         w = self.world
         in_region = w.regions.mask(shock.region)[w.asset_region]
         if shock.kind == "grid_loss":
             power = w.resource_names.index("power")
             providers = np.unique(w.edge_supplier[w.need_resource[w.edge_need] == power])
             return providers[in_region[providers]]
+        if shock.kind == "grid_trip":
+            grid = np.flatnonzero(in_region & (self._bulk | self._power))
+            order = np.lexsort((grid, -w.criticality[grid], ~self._bulk[grid]))
+            return grid[order]
         match = np.flatnonzero(in_region & (w.asset_type == w.type_names.index(shock.asset_type)))
         if shock.count is not None:
             order = np.lexsort((match, -w.criticality[match]))

@@ -74,13 +74,14 @@ class AssetNetwork:
         return changed
 
     def capacity(self, assets: AssetState, sectors: SectorState) -> np.ndarray:
-        """Capacity per region and sector from the working assets, remembered in ``sectors``
-        until assets or the capacity factor change."""
+        """Capacity per region and sector from the working assets (at their degraded share
+        while in manual or degraded operation), remembered in ``sectors`` until assets or the
+        capacity factor change."""
         if sectors.capacity is None:
             n_regions = self.world.regions.n
             capacity = np.bincount(
                 self._cell,
-                weights=self.world.capacity * assets.working,
+                weights=self.world.capacity * assets.working * assets.degraded_capacity,
                 minlength=len(SECTORS) * n_regions,
             )
             sectors.capacity = capacity.reshape(len(SECTORS), n_regions).T * sectors.capacity_factor

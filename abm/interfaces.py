@@ -2,8 +2,8 @@
 
 Agents and the script are typed against :class:`ModelView`, so nothing outside
 :mod:`abm.model` imports the model (no import cycle), and what they may use is written down in
-one place: the world, the state objects, the layers, the clock, and three services (log an
-event, damage assets, compromise assets).
+one place: the world, the state objects, the layers, the clock, and the services (log an
+event, damage assets, let intruders in, compromise assets, trip assets).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from abm.config import RunConfig
+    from abm.cyber import CyberEffects
     from abm.population import PopulationLayer
     from abm.seeding import Streams
     from abm.state import AssetState, CampaignState, OperatorState, ResponseState, SectorState
@@ -36,6 +37,7 @@ class ScriptView(Protocol):
     operator_criticality: np.ndarray
     operator_links: np.ndarray
     ransomware_sectors: set[int]
+    cyber: CyberEffects
     adversary_narratives: list[int]
     behaviour_weights: np.ndarray
     carried_out: np.ndarray
@@ -74,6 +76,15 @@ class ModelView(Protocol):
 
     def damage_assets(self, targets: np.ndarray, label: str) -> None: ...
 
+    def intrude(self, operators: np.ndarray, until: np.ndarray, label: str) -> None: ...
+
     def compromise_assets(
-        self, operator: int, assets: np.ndarray, dwell_hours: float, label: str
+        self,
+        assets: np.ndarray,
+        outage_hours: np.ndarray,
+        degraded_hours: np.ndarray,
+        capacity: np.ndarray,
+        label: str,
     ) -> None: ...
+
+    def trip_assets(self, assets: np.ndarray, hours: np.ndarray, label: str) -> None: ...

@@ -119,9 +119,11 @@ class Range:
         return f"[{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
 
 
-#: What a lever's ``targets`` list names: asset types, sectors (of assets' operators or of
-#: stocks), or population cohorts; None: the lever takes no targets.
-TARGET_KINDS = ("asset_types", "sectors", "cohorts")
+#: What a lever's ``targets`` list names: asset types, sectors (of assets' operators), sectors
+#: with a strategic stock, or population cohorts; None: the lever takes no targets.
+TARGET_KINDS = ("asset_types", "sectors", "stocked_sectors", "cohorts")
+#: Sectors a strategic stock exists for: fuel (energy), food and water, medical supplies.
+STOCKED_SECTORS = ("energy", "food_water", "health")
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ def _household_stockpiles(m: LeverTarget, lever: LeverConfig) -> None:
 
 
 def _strategic_stockpiles(m: LeverTarget, lever: LeverConfig) -> None:
-    m.responses.stockpile[sector_mask(lever.targets)] += lever.strength
+    m.responses.add_stock(sector_mask(lever.targets), lever.strength * 24.0)
 
 
 def _prebunking(m: LeverTarget, lever: LeverConfig) -> None:
@@ -465,15 +467,17 @@ LEVERS: dict[str, Lever] = {
         Lever(
             "strategic_stockpiles",
             "shortages",
-            "stock the crisis centre releases at activation, as spare capacity in the target "
-            "sectors (a share of demand)",
-            "share of demand",
+            "finite stock the crisis centre releases at activation: food, water and medical "
+            "supplies cover shortfalls up to a release rate; fuel keeps backup generators "
+            "running; both run down as they are used (days of normal national demand; for "
+            "energy, days of fuel for every backup generator)",
+            "days",
             AMOUNT,
-            "sectors",
+            "stocked_sectors",
             _strategic_stockpiles,
             _strategic_stockpiles_engaged,
-            "stock was released into a target sector while that sector was short of service "
-            "somewhere",
+            "released stock was drawn in a target sector (a shortfall covered, or a generator "
+            "refuelled)",
         ),
         Lever(
             "prebunking",

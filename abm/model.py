@@ -39,7 +39,7 @@ from abm.transit import Transit
 from abm.vocabulary import EVENT_KINDS, PHASES, SECTORS
 from abm.world import build_world
 from agents.adversary import AdversaryCell
-from agents.operator import InfrastructureOperator, dispatch_crews
+from agents.operator import InfrastructureOperator, dispatch_crews, draw_repairs
 from agents.population import PopulationGroup
 from agents.responders import CrisisCentre, Defence, SecurityServices, StrategicCommunication
 from agents.sector import SectorAgent, direct_inoperability
@@ -180,36 +180,28 @@ class HybridThreatModel(mesa.Model):
                 cell.act(self.streams.at_step(f"adversary:{cell.name}", step))
 
     def asset_failures_and_cascade(self) -> None:
-        """Recompute which assets work from the current damage, and spend backups."""
+        """Recompute which assets work from the current damage, and spend backups; assets
+        whose manual or degraded operation has ended are back at full capacity."""
+        restored = self.assets.end_degradation(self.hour)
         changed = self.network.cascade(self.assets, self.hour, self.dt)
         for i in changed:
             self.log_event("restored" if self.assets.working[i] else "failure", i)
-        if changed.size:
+        if changed.size or restored:
             self.sectors.capacity = None  # sector capacity must be recomputed
 
     def repairs(self) -> None:
         """Operators send free crews to damaged assets, most critical first; repairs finish."""
-        started, done = dispatch_crews(
-            self.assets,
-            self.operators,
-            self.world,
-            self.hour,
-            self.dt,
-            self._repair_stream,
-        )
+        started, done = dispatch_crews(self.assets, self.operators, self.world, self.hour, self.dt)
         for i in started:
             self.log_event("repair_start", i, f"{self.assets.repair_end[i] - self.hour:.1f} h")
         for i in done:
             self.log_event("repaired", i)
 
-    def _repair_stream(self, damage_step: int) -> np.random.Generator:
-        """The repair stream positioned at the step an asset was damaged in."""
-        return self.streams.at_step("repair", damage_step)
-
     def sector_service(self) -> None:
         """Capacity of working assets -> direct inoperability c* -> IIM step per region."""
         capacity = self.network.capacity(self.assets, self.sectors)
         demand = self.people.demand + self.transit.demand + self.script.demand
+        capacity = self.crisis_centre.supply_from_stock(capacity, demand)
         c_star = direct_inoperability(capacity, demand)
         s = self.sectors
         if not c_star.any() and not s.inoperability.any():
@@ -252,21 +244,66 @@ class HybridThreatModel(mesa.Model):
 
     # -------------------------------------------------------------------------- services
     def damage_assets(self, targets: np.ndarray, label: str) -> None:
-        """Damage assets (a shock or a sabotage): down until a crew repairs them."""
-        for i in self.assets.damage(targets, self.hour):
-            self.log_event("shock", i, label)
+        """Damage assets (a shock or a sabotage): down until a crew repairs them. How long each
+        repair takes is drawn now, from the ``repair`` stream at this step (common random
+        numbers: no lever can change it)."""
+        new = self.assets.undamaged(np.asarray(targets, dtype=np.int64))
+        if not new.size:
+            return
+        step = round(self.hour / self.dt)
+        repair, lead = draw_repairs(
+            self.world, self.operators, new, self.streams.at_step("repair", step)
+        )
+        self.assets.damage(new, self.hour, repair, lead)
+        for i, wait in zip(new, lead, strict=True):
+            self.log_event("shock", i, label + (f", long-lead item {wait:.0f} h" if wait else ""))
+
+    def intrude(self, operators: np.ndarray, until: np.ndarray, label: str) -> None:
+        """Intruders enter ``operators`` and stay until the matching hour of ``until``, when
+        they are detected and evicted; an intruder already inside stays until its own eviction
+        (a re-attack from inside is no new intrusion)."""
+        present = self.operators.intruded_until[operators] > self.hour
+        for op, end in zip(operators[~present], until[~present], strict=True):
+            self.operators.intruded_until[op] = end
+            name, dwell = self.world.operators.names[op], end - self.hour
+            self.log_event("intrusion", -1, f"{name}: {label}, evicted after {dwell:.0f} h")
 
     def compromise_assets(
-        self, operator: int, assets: np.ndarray, dwell_hours: float, label: str
+        self,
+        assets: np.ndarray,
+        outage_hours: np.ndarray,
+        degraded_hours: np.ndarray,
+        capacity: np.ndarray,
+        label: str,
     ) -> None:
-        """Take some of an operator's assets down for ``dwell_hours`` (a cyber intrusion)."""
-        self.assets.compromise(assets, self.hour + dwell_hours)
-        self.log_event(
-            "compromised",
-            -1,
-            f"{self.world.operators.names[operator]}: {label}, {len(assets)} assets, "
-            f"{dwell_hours:.0f} h",
-        )
+        """The effect of a cyber attack on ``assets`` (the other arrays match them): each is out
+        of service for its ``outage_hours``, then runs at ``capacity`` (a share) until
+        ``degraded_hours`` from now (manual or degraded operation), then fully again. One
+        event per operator hit."""
+        self.assets.compromise(assets, self.hour + outage_hours)
+        slow = degraded_hours > outage_hours
+        if slow.any():
+            self.assets.degrade(
+                assets[slow], self.hour + degraded_hours[slow], capacity[slow], self.hour
+            )
+            self.sectors.capacity = None  # sector capacity must be recomputed
+        owner = self.world.asset_operator[assets]
+        for op in np.unique(owner):
+            mine = owner == op
+            detail = f"{mine.sum()} assets, outage {outage_hours[mine].max():.0f} h"
+            if slow[mine].any():
+                share = capacity[mine & slow].min()
+                detail += f", {share:.0%} capacity for {degraded_hours[mine].max():.0f} h"
+            self.log_event(
+                "compromised", -1, f"{self.world.operators.names[op]}: {label}, {detail}"
+            )
+
+    def trip_assets(self, assets: np.ndarray, hours: np.ndarray, label: str) -> None:
+        """Trip ``assets`` without damage: each is out of service for the matching ``hours``
+        (until it is re-energised)."""
+        self.assets.compromise(assets, self.hour + hours)
+        for i, h in zip(assets, hours, strict=True):
+            self.log_event("tripped", i, f"{label}, re-energised after {h:.1f} h")
 
     def log_event(self, kind: str, asset: int, detail: str = "") -> None:
         """Record an event for ``events.parquet`` (asset -1: not about one asset)."""

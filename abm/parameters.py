@@ -90,7 +90,12 @@ def table() -> str:
 
 
 #: What a lever's ``targets`` names, in the lever table.
-TARGET_WORDS = {"asset_types": "asset types", "sectors": "sectors", "cohorts": "cohorts"}
+TARGET_WORDS = {
+    "asset_types": "asset types",
+    "sectors": "sectors",
+    "stocked_sectors": "sectors with a stock (energy, food_water, health)",
+    "cohorts": "cohorts",
+}
 
 
 def lever_table() -> str:

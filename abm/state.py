@@ -49,8 +49,18 @@ class AssetState:
     damaged_at: np.ndarray  # hour of the damage (nan: none)
     in_repair: np.ndarray
     repair_end: np.ndarray  # hour the repair under way ends (inf: none)
+    #: Hours the repair of the current damage takes once a crew starts, drawn at the damage
+    #: (nan: not damaged), so crews and priorities never change how long a repair takes.
+    repair_hours: np.ndarray
+    #: Hour the parts for the current damage are on site (nan: not damaged): the damage hour,
+    #: or later when a long-lead item must be made or shipped (no spare was left).
+    parts_at: np.ndarray
     working: np.ndarray
     compromised_until: np.ndarray  # hour a cyber compromise or closure ends (-inf: none)
+    #: Hour manual or degraded operation after a cyber effect ends (-inf: none), and the share
+    #: of capacity the asset gives meanwhile (1.0 when not degraded: reset when it ends).
+    degraded_until: np.ndarray
+    degraded_capacity: np.ndarray
     #: Per need: hours of backup left, and the hours a full backup holds.
     backup_left: np.ndarray
     backup_capacity: np.ndarray
@@ -75,8 +85,12 @@ class AssetState:
             damaged_at=np.full(n, np.nan),
             in_repair=np.zeros(n, dtype=bool),
             repair_end=np.full(n, np.inf),
+            repair_hours=np.full(n, np.nan),
+            parts_at=np.full(n, np.nan),
             working=np.ones(n, dtype=bool),
             compromised_until=np.full(n, -np.inf),
+            degraded_until=np.full(n, -np.inf),
+            degraded_capacity=np.ones(n),
             backup_left=world.need_backup_hours.copy(),
             backup_capacity=world.need_backup_hours.copy(),
             protection=world.protection.copy(),
@@ -90,17 +104,45 @@ class AssetState:
         """Assets neither damaged nor compromised at ``hour``."""
         return ~(self.damaged | (self.compromised_until > hour))
 
-    def damage(self, targets: np.ndarray, hour: float) -> np.ndarray:
-        """Damage ``targets`` (down until a crew repairs them); returns the newly damaged."""
-        new = targets[~self.damaged[targets]]
-        self.damaged[new] = True
-        self.damaged_at[new] = hour
-        return new
+    def damage(
+        self, targets: np.ndarray, hour: float, repair_hours: np.ndarray, lead_hours: np.ndarray
+    ) -> None:
+        """Damage ``targets``, none of them damaged now (see :meth:`undamaged`): each is down
+        until its parts are on site (``lead_hours`` after the damage) and a crew has then worked
+        ``repair_hours`` on it (entries match ``targets``)."""
+        self.damaged[targets] = True
+        self.damaged_at[targets] = hour
+        self.repair_hours[targets] = repair_hours
+        self.parts_at[targets] = hour + lead_hours
 
-    def compromise(self, targets: np.ndarray, until: float) -> None:
-        """Take ``targets`` out of service until ``until`` (a cyber intrusion, a closure)."""
+    def undamaged(self, targets: np.ndarray) -> np.ndarray:
+        """Those of ``targets`` not damaged now, in the given order."""
+        return targets[~self.damaged[targets]]
+
+    def compromise(self, targets: np.ndarray, until: float | np.ndarray) -> None:
+        """Take ``targets`` out of service until ``until`` (one hour, or one per target): a
+        cyber outage, a closure, a grid trip."""
         c = self.compromised_until
         c[targets] = np.maximum(c[targets], until)
+
+    def degrade(
+        self, targets: np.ndarray, until: np.ndarray, capacity: np.ndarray, hour: float
+    ) -> None:
+        """Run ``targets`` at ``capacity`` (a share) until ``until`` (entries match ``targets``):
+        manual or degraded operation. An asset already degraded keeps the lower share."""
+        now = self.degraded_until[targets] > hour
+        old = self.degraded_capacity[targets]
+        self.degraded_capacity[targets] = np.where(now, np.minimum(old, capacity), capacity)
+        self.degraded_until[targets] = np.maximum(self.degraded_until[targets], until)
+
+    def end_degradation(self, hour: float) -> bool:
+        """Back to full capacity where degraded operation has ended by ``hour``; whether any
+        asset's capacity changed."""
+        ended = (self.degraded_until <= hour) & (self.degraded_capacity < 1.0)
+        if not ended.any():
+            return False
+        self.degraded_capacity[ended] = 1.0
+        return True
 
     def start_repairs(self, started: np.ndarray, end: np.ndarray) -> None:
         """Crews start on ``started``; each repair ends at the matching hour of ``end``."""
@@ -115,6 +157,8 @@ class AssetState:
             self.in_repair[done] = False
             self.damaged_at[done] = np.nan
             self.repair_end[done] = np.inf
+            self.repair_hours[done] = np.nan
+            self.parts_at[done] = np.nan
         return done
 
     def sabotage_protection(self, guard_protection: float) -> np.ndarray:
@@ -135,6 +179,11 @@ class OperatorState:
     response_hours: np.ndarray
     #: Probability that a cyber intrusion fails.
     cyber_maturity: np.ndarray
+    #: Hour the intruder in each operator is detected and evicted (-inf: none); while it is
+    #: there, a new cyber action on the operator does not face its maturity.
+    intruded_until: np.ndarray
+    #: Long-lead spares not yet used.
+    spares_left: np.ndarray
     # Usage, for the levers' engagement tests (abm.levers.engagement).
     #: Per operator: the last hour a cyber intrusion was attempted on it (-inf: never).
     cyber_attempted: np.ndarray
@@ -155,6 +204,8 @@ class OperatorState:
             surge_crews=np.zeros(ops.n, dtype=np.int64),
             response_hours=ops.response_hours.copy(),
             cyber_maturity=ops.cyber_maturity.copy(),
+            intruded_until=np.full(ops.n, -np.inf),
+            spares_left=ops.spares.copy(),
             cyber_attempted=np.full(ops.n, -np.inf),
             busy_peak=np.zeros(ops.n, dtype=np.int64),
             early_repairs=np.zeros(ops.n, dtype=np.int64),
@@ -179,7 +230,7 @@ class SectorState:
 
     inoperability: np.ndarray  # (regions, sectors)
     #: Per sector, capacity as a multiple of baseline demand's worth of working assets:
-    #: 1 + reserve margin, plus released strategic stocks.
+    #: 1 + reserve margin.
     capacity_factor: np.ndarray
     #: Capacity per region and sector from the working assets; None when it must be
     #: recomputed (assets changed, or the capacity factor did).
@@ -193,19 +244,16 @@ class SectorState:
             capacity_factor=1.0 + reserve_margin,
         )
 
-    def add_capacity(self, extra: np.ndarray) -> None:
-        """Add spare capacity per sector (a release of strategic stocks)."""
-        self.capacity_factor += extra
-        self.capacity = None
-
 
 @dataclass
 class ResponseState:
     """What the responders can use; levers change these amounts, responders decide when."""
 
-    #: Per sector: strategic stock the crisis centre can release (a share of demand), and how
-    #: much of it it has released.
+    #: Per sector: strategic stock held, and what is left of it, in hours of the sector's
+    #: normal national demand (for energy: hours of fuel for every backup generator); and
+    #: whether the crisis centre has released it.
     stockpile: np.ndarray
+    stock_left: np.ndarray
     released: np.ndarray
     #: Assets Defence (with the Territorial Reserve) can guard.
     guard_capacity: np.ndarray
@@ -220,8 +268,7 @@ class ResponseState:
     #: Surge crews after activation, relative to standing crews (civil contracts).
     surge_share: np.ndarray
     # Usage, for the levers' engagement tests (abm.levers.engagement).
-    #: Per sector: the first and last hour released stock was there while the sector was short
-    #: of service somewhere (inf / -inf: never).
+    #: Per sector: the first and last hour released stock was drawn (inf / -inf: never).
     stock_used_from: np.ndarray
     stock_used_until: np.ndarray
     #: The first and last hour counter-messaging was in force while a narrative was spreading.
@@ -241,7 +288,8 @@ class ResponseState:
         """The responders' own means, before any lever."""
         return cls(
             stockpile=np.zeros(len(SECTORS)),
-            released=np.zeros(len(SECTORS)),
+            stock_left=np.zeros(len(SECTORS)),
+            released=np.zeros(len(SECTORS), dtype=bool),
             guard_capacity=_scalar(guarded_assets, np.int64),
             find_rate=_scalar(find_rate),
             counter_messaging=_scalar(counter_messaging),
@@ -254,6 +302,16 @@ class ResponseState:
             messaging_until=_scalar(-np.inf),
             search_until=_scalar(-np.inf),
         )
+
+    def add_stock(self, sectors: np.ndarray, hours: float) -> None:
+        """Hold ``hours`` more of strategic stock in ``sectors`` (a lever)."""
+        self.stockpile[sectors] += hours
+        self.stock_left[sectors] += hours
+
+    def mark_stock_used(self, used: np.ndarray, hour: float) -> None:
+        """Record that stock was drawn in the ``used`` sectors at ``hour`` (usage)."""
+        np.minimum(self.stock_used_from, np.where(used, hour, np.inf), out=self.stock_used_from)
+        self.stock_used_until[used] = hour
 
 
 @dataclass

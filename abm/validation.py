@@ -22,7 +22,7 @@ from abm.config import AdversaryConfig, LeverConfig, PopulationConfig, RunConfig
 from abm.config.declare import Valid, declared
 from abm.dependents import build_dependents
 from abm.errors import ConfigError
-from abm.levers import LEVERS, Lever
+from abm.levers import LEVERS, STOCKED_SECTORS, Lever
 from abm.vocabulary import ACTIONS, BEHAVIOURS, SECTORS
 from abm.world import load_regions
 
@@ -144,6 +144,7 @@ def validate_world(world: WorldConfig) -> tuple[str, ...]:
     }
     for name, op in world.operators.items():
         _keys(f"world.operators.{name}.count_by_area", op.count_by_area, areas[op.area])
+        _each(f"world.operators.{name}.it_links", op.it_links, world.operators)
     provided = set()
     for name, t in world.asset_types.items():
         key = f"world.asset_types.{name}"
@@ -239,6 +240,7 @@ def validate_mitigation(cfg: RunConfig) -> None:
     names_of = {
         "asset_types": tuple(cfg.world.asset_types),
         "sectors": SECTORS,
+        "stocked_sectors": STOCKED_SECTORS,
         "cohorts": tuple(cfg.population.cohorts),
     }
     defaults = LeverConfig(kind="", strength=0.0, investment_meur=0.0, yearly_meur=0.0)
@@ -318,9 +320,11 @@ def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
     for i, shock in enumerate(sc.shocks):
         key = f"scenario.shocks[{i}]"
         _one_of(f"{key}.region", shock.region, regions)
-        if shock.kind == "grid_loss":
+        if shock.restore_hours is not None and shock.kind != "grid_trip":
+            raise ConfigError(f"{key}.restore_hours", "left unset: only grid_trip reads it")
+        if shock.kind in ("grid_loss", "grid_trip"):
             if "power" not in cfg.world.resources:
-                raise ConfigError(f"{key}.kind", "grid_loss needs a 'power' resource")
+                raise ConfigError(f"{key}.kind", f"{shock.kind} needs a 'power' resource")
             continue
         _one_of(f"{key}.asset_type", shock.asset_type, types)
         if (shock.count is None) == (shock.probability is None):

@@ -19,8 +19,15 @@ STRATEGIES: tuple[str, ...] = ("random", "weighted")
 #: Behaviours a narrative can push (the behaviour axis of the population layer).
 BEHAVIOURS: tuple[str, ...] = ("panic_buying", "bank_run", "fear", "distrust")
 
-#: Kinds of scripted shock: assets of a type, or every power supplier of a region.
-SHOCK_KINDS: tuple[str, ...] = ("damage", "grid_loss")
+#: Kinds of scripted shock: assets of a type damaged; every power supplier of a region damaged
+#: (grid_loss) or tripped and re-energised (grid_trip); assets of a type hit by a cyber effect
+#: or by ransomware.
+SHOCK_KINDS: tuple[str, ...] = ("damage", "grid_loss", "grid_trip", "cyber", "ransomware")
+
+#: How a cyber intrusion's effect plays out on an asset type: a full outage until the systems
+#: are restored; a full outage for a switch-over time, then manual operation at part capacity;
+#: or degraded operation at part capacity from the start.
+CYBER_MODES: tuple[str, ...] = ("outage", "manual", "degrade")
 
 #: Areas an operator family covers: one per country, federated region or province.
 AREA_KINDS: tuple[str, ...] = ("belgium", "federated_region", "province")
@@ -37,6 +44,8 @@ EVENT_KINDS: tuple[str, ...] = (
     "repaired",
     "narrative_seeded",
     "compromised",
+    "intrusion",
+    "tripped",
     "cell_dismantled",
     "mitigation_start",
     "crisis_alert",
@@ -92,6 +101,7 @@ __all__ = [
     "ACTIONS",
     "AREA_KINDS",
     "BEHAVIOURS",
+    "CYBER_MODES",
     "EVENT_KINDS",
     "PHASES",
     "REGION_SERIES",

@@ -82,6 +82,9 @@ class Operators:
     crews: np.ndarray  # int
     response_hours: np.ndarray  # float
     cyber_maturity: np.ndarray  # float
+    #: Long-lead spares each operator holds (a spare turns a long-lead repair into an
+    #: ordinary one).
+    spares: np.ndarray  # int
 
     @property
     def n(self) -> int:
@@ -106,6 +109,11 @@ class World:
     protection: np.ndarray
     repair_median_hours: np.ndarray
     repair_sigma: np.ndarray
+    #: Per asset: the share of damage events that need a long-lead item (a large transformer, a
+    #: cable or pipe section), and that repair's lognormal median and log-sd.
+    long_lead_probability: np.ndarray
+    long_lead_median_hours: np.ndarray
+    long_lead_sigma: np.ndarray
     #: People who lose service if the asset fails (see :func:`criticality`).
     criticality: np.ndarray
     # supply graph
@@ -277,6 +285,7 @@ def build_world(cfg: WorldConfig, rng: np.random.Generator) -> World:
         crews=np.array([o.crews for o in op_cfgs], dtype=np.int64),
         response_hours=np.array([o.response_hours for o in op_cfgs], dtype=float),
         cyber_maturity=np.array([o.cyber_maturity for o in op_cfgs], dtype=float),
+        spares=np.array([o.spares for o in op_cfgs], dtype=np.int64),
     )
 
     capacity = _capacities(cfg, regions, type_names, asset_type, asset_region, rng)
@@ -348,6 +357,13 @@ def build_world(cfg: WorldConfig, rng: np.random.Generator) -> World:
             [types[t].repair_median_hours for t in asset_type], dtype=float
         ),
         repair_sigma=np.array([types[t].repair_sigma for t in asset_type], dtype=float),
+        long_lead_probability=np.array(
+            [types[t].long_lead_probability for t in asset_type], dtype=float
+        ),
+        long_lead_median_hours=np.array(
+            [types[t].long_lead_median_hours for t in asset_type], dtype=float
+        ),
+        long_lead_sigma=np.array([types[t].long_lead_sigma for t in asset_type], dtype=float),
         criticality=criticality(served, need_asset, edge_need, edge_supplier),
         need_asset=need_asset,
         need_resource=need_resource,
@@ -403,9 +419,24 @@ def criticality(
     An asset's criticality is the population its own capacity serves, plus, for every asset that
     it supplies, that consumer's served population divided by the consumer's number of
     alternative suppliers for the same resource (a sole supplier carries its consumer fully; one
-    of two carries half). It is computed once, from the intact world, so priorities are stable
-    and easy to explain to an operator.
+    of two carries half). An asset that serves nobody itself (a pipeline, a gas entry point, a
+    cable landing) passes on what its own consumers carry, so the head of a supply chain is as
+    critical as the people at its end. It is computed once, from the intact world, so
+    priorities are stable and easy to explain to an operator.
     """
     per_need = np.bincount(edge_need, minlength=len(need_asset)).astype(float)
-    share = served[need_asset[edge_need]] / per_need[edge_need]
-    return served + np.bincount(edge_supplier, weights=share, minlength=len(served))
+    share = 1.0 / per_need[edge_need]
+    consumer = need_asset[edge_need]
+    intermediary = served <= 0
+    carried = served.copy()  # what a consumer passes up to its suppliers
+    # Chains of intermediaries are short (entry point -> pipeline -> gas plant -> substation);
+    # a bounded number of passes also keeps a cycle among them from running away.
+    for _ in range(8):
+        up = np.bincount(edge_supplier, weights=carried[consumer] * share, minlength=len(served))
+        nxt = np.where(intermediary, up, served)
+        if np.array_equal(nxt, carried):
+            break
+        carried = nxt
+    return served + np.bincount(
+        edge_supplier, weights=carried[consumer] * share, minlength=len(served)
+    )

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
-from scipy.special import ndtri
 
 from abm.config import CellConfig
 from abm.vocabulary import ACTIONS
@@ -166,36 +165,55 @@ class AdversaryCell(mesa.Agent):
     def _cyber(
         self, skill: float, u: np.ndarray, gen: np.random.Generator
     ) -> tuple[float, int, str]:
-        """Compromise an operator's assets; the reward is their share of all criticality."""
+        """Intrude into an operator and hit some of its assets, and those of operators it
+        shares IT, vendors or managed services with; the reward is the service they lose as a
+        share of all criticality.
+
+        The intruder stays until it is detected and evicted (its dwell time); while it is
+        inside, a new action on the operator does not face the operator's maturity. What a hit
+        asset loses depends on its type (an outage, manual or degraded operation) or on its
+        sector (ransomware), and usually ends long before the intruder leaves.
+        """
         m = self.model
-        maturity = m.operators.cyber_maturity
-        weights = self._weights(1.0 - maturity, m.script.operator_criticality)
+        w, script, c = m.world, m.script, m.cfg.adversary.cyber
+        inside = m.operators.intruded_until > m.hour
+        exposed = np.where(inside, 0.0, m.operators.cyber_maturity)  # an intruder is in
+        weights = self._weights(1.0 - exposed, script.operator_criticality)
         if weights.sum() <= 0:
             return 0.0, -1, "no operator"
         target = choose(weights, u[1])
-        where = m.world.operators.names[target]
+        where = w.operators.names[target]
         m.operators.cyber_attempted[target] = m.hour  # usage (levers' engagement tests)
-        if u[2] >= skill * (1.0 - maturity[target]):
+        if u[2] >= skill * (1.0 - exposed[target]):
             return 0.0, -1, where
-        c = m.cfg.adversary.cyber
-        dwell = c.dwell_median_hours * float(np.exp(c.dwell_sigma * ndtri(u[3])))
-        hit: list[int] = [target]
-        spread_u = gen.random(len(maturity))
-        linked = np.flatnonzero(m.script.operator_links[target])
-        hit += [int(j) for j in linked if spread_u[j] < c.spread_probability * (1.0 - maturity[j])]
-        asset_u = gen.random(m.world.n_assets)  # one draw per asset: which ones go down
-        down = 0.0
-        for op in hit:
-            ransom = m.world.operators.sector[op] in m.script.ransomware_sectors
-            assets = np.flatnonzero((m.world.asset_operator == op) & (asset_u < c.asset_share))
-            down += float(m.world.criticality[assets].sum())
-            m.compromise_assets(
-                op,
-                assets,
-                dwell * (c.ransomware_dwell_multiplier if ransom else 1.0),
-                f"{'ransomware' if ransom else 'intrusion'} by {self.name}",
-            )
-        return max(min(1.0, down / m.world.criticality.sum() * 10), 1e-6), -1, where
+        # A fixed layout, indexed by operator or asset (never by how many were hit), so an arm
+        # that changes one operator's exposure changes no other draw.
+        spread_u = gen.random(w.operators.n)  # per operator: does the compromise spread there
+        asset_u = gen.random(w.n_assets)  # per asset: does the effect reach it
+        dwell_u = gen.random(w.operators.n)  # per operator: the intruder's dwell time
+        restore_u = gen.random(w.n_assets)  # per asset: its restore time
+        spread = script.operator_links[target] & (spread_u < c.spread_probability * (1 - exposed))
+        dwell = m.hour + script.cyber.dwell(dwell_u)
+        m.intrude(np.array([target]), dwell[[target]], f"intrusion by {self.name}")
+        others = np.flatnonzero(spread)
+        m.intrude(others, dwell[others], f"spread from {where} ({self.name})")
+        hit = spread.copy()
+        hit[target] = True
+        assets = np.flatnonzero(hit[w.asset_operator] & (asset_u < c.asset_share))
+        ransom = script.cyber.ransom
+        outage, restore, capacity, lost = script.cyber.effect(assets, restore_u, ransom)
+        for encrypted, label in ((True, "ransomware"), (False, "cyber attack")):
+            mine = ransom[assets] == encrypted
+            if mine.any():
+                m.compromise_assets(
+                    assets[mine],
+                    outage[mine],
+                    restore[mine],
+                    capacity[mine],
+                    f"{label} by {self.name}",
+                )
+        down = float(w.criticality[assets] @ lost)
+        return max(min(1.0, down / w.criticality.sum() * 10), 1e-6), -1, where
 
     def _disinformation(self, skill: float, u: np.ndarray) -> tuple[float, int, str]:
         """Seed a narrative in a region; the reward is the region's share of the population."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -82,26 +81,68 @@ class InfrastructureOperator(mesa.Agent):
         return int(self.model.assets.in_repair[self.assets].sum())
 
 
+def draw_repairs(
+    world: World,
+    operators: OperatorState,
+    targets: np.ndarray,
+    gen: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """How long the repairs of newly damaged ``targets`` take, drawn once at the damage.
+
+    Every asset gets its draws at the damage step (one normal for the ordinary repair, one
+    uniform for whether a long-lead item is needed, one normal for its lead time), indexed by
+    asset, so which assets are hit never shifts another's draws. A damage that needs a
+    long-lead item uses one of its operator's spares if any is left (first damaged, then lowest
+    index first), and otherwise waits for the item. Nothing here depends on crews, so a lever
+    that only adds crews or sends them sooner cannot change how long a given repair takes.
+
+    Args:
+        world: Repair-time distributions per asset.
+        operators: Spares left (used here).
+        targets: Newly damaged assets, in damage order.
+        gen: The ``repair`` stream positioned at the damage step.
+
+    Returns:
+        ``(repair_hours, lead_hours)`` per target: the crew's work once parts are on site, and
+        the hours from the damage until they are (0 without a long-lead item).
+    """
+    n = world.n_assets
+    z, u, z_lead = gen.standard_normal(n), gen.random(n), gen.standard_normal(n)
+    repair = world.repair_median_hours[targets] * np.exp(world.repair_sigma[targets] * z[targets])
+    lead = np.zeros(len(targets))
+    needs_item = u[targets] < world.long_lead_probability[targets]
+    if needs_item.any():
+        owner = world.asset_operator[targets]
+        for k in np.flatnonzero(needs_item):  # few: damage events needing a long-lead item
+            if operators.spares_left[owner[k]] > 0:
+                operators.spares_left[owner[k]] -= 1
+            else:
+                a = targets[k]
+                lead[k] = world.long_lead_median_hours[a] * np.exp(
+                    world.long_lead_sigma[a] * z_lead[a]
+                )
+    return repair, lead
+
+
 def dispatch_crews(
     assets: AssetState,
     operators: OperatorState,
     world: World,
     hour: float,
     dt: float,
-    draws: Callable[[int], np.random.Generator],
 ) -> tuple[np.ndarray, np.ndarray]:
     """The repair phase: free crews go to damaged assets they can reach; due repairs finish.
+
+    A crew can start on an asset once the operator's response time has passed since the
+    damage and the parts are on site; the repair then takes the hours drawn at the damage
+    (:func:`draw_repairs`).
 
     Args:
         assets: The asset state (updated in place).
         operators: The operators' crews and response times.
-        world: Asset owners, criticality and repair-time distributions.
+        world: Asset owners and criticality.
         hour: Start of the step.
         dt: Hours per step.
-        draws: Gives the repair stream positioned at a step (asked only if a repair starts).
-            An asset's repair time is drawn from the stream of the step it was damaged in,
-            never of the step its repair starts: a lever that only sends crews sooner gets the
-            same repair times (common random numbers across arms).
 
     Returns:
         ``(started, done)``: assets whose repair started, and assets repaired, this step.
@@ -109,7 +150,9 @@ def dispatch_crews(
     started = np.zeros(0, dtype=np.int64)
     if not assets.damaged.any():
         return started, started
-    reachable = hour >= assets.damaged_at + operators.response_hours[world.asset_operator]
+    reachable = (hour >= assets.damaged_at + operators.response_hours[world.asset_operator]) & (
+        hour >= assets.parts_at
+    )
     waiting = assets.damaged & ~assets.in_repair & reachable
     if waiting.any():
         busy = np.bincount(world.asset_operator[assets.in_repair], minlength=world.operators.n)
@@ -121,13 +164,7 @@ def dispatch_crews(
             operators.crews - busy,
         )
         if started.size:
-            damage_step = np.rint(assets.damaged_at[started] / dt).astype(np.int64)
-            z = np.empty(started.size)
-            for step in np.unique(damage_step):
-                here = damage_step == step
-                z[here] = draws(int(step)).standard_normal(world.n_assets)[started[here]]
-            duration = world.repair_median_hours[started] * np.exp(world.repair_sigma[started] * z)
-            assets.start_repairs(started, hour + duration)
+            assets.start_repairs(started, hour + assets.repair_hours[started])
             _track_crews(operators, world, busy, started, assets.damaged_at, hour)
     return started, assets.finish_repairs(hour + dt)
 

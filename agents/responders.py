@@ -17,12 +17,16 @@ import mesa
 import numpy as np
 
 from abm.levers import SPREADING
-from abm.vocabulary import BEHAVIOURS, SECTOR_INDEX
+from abm.vocabulary import BEHAVIOURS, SECTOR_INDEX, SECTORS
 
 if TYPE_CHECKING:
     from abm.interfaces import ModelView
 
 ADMIN = SECTOR_INDEX["public_administration"]
+ENERGY = SECTOR_INDEX["energy"]
+#: Sectors whose stock substitutes for supply: food and water as households' stocks do, medical
+#: supplies as health capacity. Energy stock is fuel for generators, never grid capacity.
+SUBSTITUTES = np.isin(np.arange(len(SECTORS)), [SECTOR_INDEX["food_water"], SECTOR_INDEX["health"]])
 DISTRUST = BEHAVIOURS.index("distrust")
 
 
@@ -62,12 +66,18 @@ class CrisisCentre(Responder):
 
     @property
     def stockpile(self) -> np.ndarray:
-        """Strategic stock per sector it can release, and what it has released."""
+        """Strategic stock per sector it can release (hours of normal national demand; for
+        energy, hours of fuel for every backup generator)."""
         return self.model.responses.stockpile
 
     @property
+    def stock_left(self) -> np.ndarray:
+        """What is left of the strategic stock per sector."""
+        return self.model.responses.stock_left
+
+    @property
     def released(self) -> np.ndarray:
-        """Strategic stock per sector released so far."""
+        """Per sector, whether its strategic stock has been released."""
         return self.model.responses.released
 
     @property
@@ -111,24 +121,78 @@ class CrisisCentre(Responder):
             self.unaided_activation_hour = done
 
     def apply_measures(self) -> None:
-        """Release strategic stocks and call civil repair crews (each up to what is available)."""
+        """Release strategic stocks, refuel generators from them, and call civil repair crews
+        (each up to what is available)."""
         m = self.model
         res = m.responses
-        # usage (levers' engagement): stock already released while its sector is short
-        short = (res.released > 0) & (m.sectors.inoperability > 0).any(axis=0)
-        if short.any():
-            np.minimum(
-                res.stock_used_from, np.where(short, m.hour, np.inf), out=res.stock_used_from
-            )
-            res.stock_used_until[short] = m.hour
-        release = res.stockpile - res.released
-        if np.any(release > 0):
-            m.sectors.add_capacity(release)
-            res.released += release
+        res.released |= res.stockpile > 0
+        if res.released[ENERGY] and res.stock_left[ENERGY] > 0:
+            self.refuel_generators()
         ops = m.operators
         target = np.ceil(ops.standing_crews * res.surge_share).astype(np.int64)
         if np.any(target > ops.surge_crews):
             ops.call_surge(target)
+
+    def supply_from_stock(self, capacity: np.ndarray, demand: np.ndarray) -> np.ndarray:
+        """Capacity with released food, water and medical stock covering shortfalls.
+
+        Where a substitutable sector's capacity falls short of demand, released stock covers
+        the shortfall up to ``responders.stock_release_share`` of normal demand, until the
+        stock runs out; each region draws its share of national demand (by population). The
+        stock is in hours of normal national demand, so a stock of 72 h covers a national
+        shortfall of 20% for 15 days.
+
+        Args:
+            capacity: Per region and sector, capacity from working assets (not changed).
+            demand: Per region and sector, demand, both relative to normal regional demand.
+
+        Returns:
+            ``capacity``, or a copy with the stock's supply added.
+        """
+        m = self.model
+        res = m.responses
+        on = SUBSTITUTES & res.released & (res.stock_left > 0)
+        if not on.any():
+            return capacity
+        short = np.clip(demand[:, on] - capacity[:, on], 0.0, None)
+        if not short.any():
+            return capacity
+        supply = np.minimum(short, m.cfg.responders.stock_release_share)
+        drawn = m.world.regions.population / m.world.regions.population.sum() @ supply * m.dt
+        scale = np.minimum(1.0, res.stock_left[on] / np.maximum(drawn, 1e-300))
+        res.stock_left[on] = np.maximum(res.stock_left[on] - drawn * scale, 0.0)
+        used = np.zeros(len(SECTORS), dtype=bool)
+        used[np.flatnonzero(on)[drawn > 0]] = True
+        res.mark_stock_used(used, m.hour)
+        out = capacity.copy()
+        out[:, on] += supply * scale
+        return out
+
+    def refuel_generators(self) -> None:
+        """Released fuel keeps backup generators running: every intact asset whose power
+        supply is cut and that has a generator gets this step's hours back, while fuel lasts.
+        The fuel stock is in hours of running every backup generator of the country; it never
+        restores the grid itself."""
+        m = self.model
+        w, a, res = m.world, m.assets, m.responses
+        power = w.resource_names.index("power")
+        generators = np.flatnonzero((w.need_resource == power) & (a.backup_capacity > 0))
+        low = generators[a.backup_left[generators] < a.backup_capacity[generators]]
+        if not low.size:
+            return
+        live = np.bincount(w.edge_need[a.working[w.edge_supplier]], minlength=len(w.need_asset))
+        running = low[(live[low] == 0) & a.intact_now(m.hour)[w.need_asset[low]]]
+        if not running.size:
+            return
+        want = running.size * m.dt / generators.size
+        share = min(1.0, float(res.stock_left[ENERGY]) / want)
+        a.backup_left[running] = np.minimum(
+            a.backup_capacity[running], a.backup_left[running] + m.dt * share
+        )
+        res.stock_left[ENERGY] = max(float(res.stock_left[ENERGY]) - want * share, 0.0)
+        used = np.zeros(len(SECTORS), dtype=bool)
+        used[ENERGY] = True
+        res.mark_stock_used(used, m.hour)
 
 
 class Defence(Responder):

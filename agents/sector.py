@@ -40,8 +40,8 @@ class SectorAgent(mesa.Agent):
 
     @property
     def spare_capacity(self) -> float:
-        """Capacity beyond baseline demand, as a share of it: the reserve margin plus any
-        strategic stock released into this sector."""
+        """Capacity beyond baseline demand, as a share of it: the reserve margin (released
+        strategic stock covers shortfalls on top, see ``CrisisCentre.supply_from_stock``)."""
         return float(self.model.sectors.capacity_factor[self.index] - 1.0)
 
     @property

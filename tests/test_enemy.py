@@ -83,7 +83,9 @@ def test_the_adaptive_adversary_shifts_to_the_action_that_pays():
 
     plain, learning = cyber_share(False), cyber_share(True)
     assert plain == pytest.approx(1 / 3, abs=0.1)
-    assert learning > 0.7
+    # about twice as often: a cyber hit now pays only the capacity it takes away (manual and
+    # degraded operation lose a share of it), so the other actions keep some exploration
+    assert learning > 0.6 and learning > 1.8 * plain
 
 
 def test_a_compound_storm_is_worse_than_either_part_and_the_excess_is_reported():

@@ -182,7 +182,9 @@ def test_population_is_conserved_in_every_step_of_a_displacement():
 
 
 def test_displaced_people_return_when_service_is_back():
-    cfg = load_config("regional_blackout", horizon_days=30)
+    # no long-lead items: the grid is back well within the horizon, and so are the people
+    no_wait = ["world.asset_types.substation.long_lead_probability=0"]
+    cfg = load_config("regional_blackout", overrides=no_wait, horizon_days=30)
     cfg.population.behaviour.leave_rate = 0.05
     cfg.population.behaviour.hardship_threshold = 0.05
     model = run(cfg, seed=1)

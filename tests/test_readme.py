@@ -249,9 +249,16 @@ MAPPED: dict[str, Mapping] = {
         "write there is what the file holds",
     ),
     "python -m experiments.validate": Covered(
-        "tests/validation/test_validate.py::test_the_command_prints_the_table_and_exits_zero",
+        "tests/validation/test_validate.py::validate_run",
         ("experiments.validate",),
         "the command itself, with its exit status and table",
+    ),
+    "python -m experiments.calibrate target=<name> [write=true]": Covered(
+        "tests/test_calibration.py::test_writing_a_fit_keeps_the_other_targets_values",
+        ("recovered", "write_fitted", "fitted.yaml"),
+        "a fit of a synthetic target through the same functions, written to a copy of "
+        "fitted.yaml (a real target takes minutes to fit, and write=true rewrites the tracked "
+        "configs/calibration/fitted.yaml)",
     ),
     "python -m experiments.refresh_baseline": Covered(
         "tests/test_baseline.py::test_the_default_study_matches_its_stored_baseline",

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from abm import SECTORS, load_config
+from abm.cascade import working_fixed_point
 from abm.seeding import Streams, replicate_sequence
 from abm.world import allocate, build_world, load_regions
 
@@ -78,3 +79,75 @@ def test_allocate_is_exact():
     counts = allocate(103, np.array([3.0, 2.0, 1.0, 0.5]))
     assert counts.sum() == 103
     assert counts.tolist() == sorted(counts.tolist(), reverse=True)
+
+
+def _working_without(world, cut):
+    """Which assets work once the assets of ``cut`` fail and every backup has run out."""
+    intact = np.ones(world.n_assets, dtype=bool)
+    intact[cut] = False
+    working, _ = working_fixed_point(
+        intact,
+        world.need_asset,
+        np.zeros(len(world.need_asset), dtype=bool),
+        world.edge_need,
+        world.edge_supplier,
+    )
+    return working
+
+
+def _of_type(world, type_name):
+    return np.flatnonzero(world.asset_type == world.type_names.index(type_name))
+
+
+def test_gas_and_cable_assets_are_where_the_sources_put_them(world):
+    # Zeebrugge LNG terminal, Zeepipe and Interconnector terminals, Alveringem (West Flanders);
+    # Zelzate, 's-Gravenvoeren, Eynatten; Loenhout storage (Antwerp) (abm/data/README.md).
+    assert count(world, "gas_entry_point", "west_flanders") == 4
+    assert count(world, "gas_entry_point") == 7
+    assert count(world, "gas_storage") == count(world, "gas_storage", "antwerp") == 1
+    assert count(world, "subsea_cable") == count(world, "subsea_cable", "west_flanders") == 4
+    assert count(world, "cable_landing_station", "west_flanders") == 2
+    assert count(world, "gas_generation", "liege") == 2
+    # Every province has its own pipeline sections (the gas resource is provincial).
+    assert all(count(world, "gas_pipeline", r) >= 2 for r in world.regions.keys)
+
+
+def test_gas_generation_depends_on_gas(world):
+    supply = np.concatenate([_of_type(world, "gas_entry_point"), _of_type(world, "gas_storage")])
+    working = _working_without(world, supply)
+    assert not working[_of_type(world, "gas_generation")].any()
+    assert not working[_of_type(world, "gas_pipeline")].any()
+    assert working[_of_type(world, "generation")].all()  # nuclear, hydro, wind need no gas
+    # Bulk power has other suppliers, so the substations keep working.
+    assert working[_of_type(world, "substation")].all()
+
+
+def test_one_cut_cable_does_not_take_data_down(world):
+    centres = _of_type(world, "data_centre")
+    for cable in _of_type(world, "subsea_cable"):
+        assert _working_without(world, [cable])[centres].all()
+    # Even with every subsea cable cut, terrestrial routes keep most data centres connected.
+    working = _working_without(world, _of_type(world, "subsea_cable"))
+    assert working[centres].mean() >= 0.5
+    # Without any international route, data centres go down.
+    routes = np.concatenate([_of_type(world, "subsea_cable"), _of_type(world, "terrestrial_route")])
+    assert not _working_without(world, routes)[centres].any()
+
+
+def test_gas_and_cable_assets_sit_in_their_municipalities():
+    cfg = load_config("peacetime", overrides=["world=belgium_municipalities"])
+    fine = build_world(cfg.world, Streams(replicate_sequence(0, 0)).generator("world"))
+    assert count(fine, "gas_entry_point", "brugge_31005") == 3  # Zeebrugge
+    assert count(fine, "gas_entry_point") == 7
+    assert count(fine, "gas_storage", "wuustwezel_11053") == 1  # Loenhout
+    assert count(fine, "subsea_cable", "oostende_35013") == 4
+    assert count(fine, "gas_generation", "flemalle_62120") == 1  # Les Awirs
+    # Every pipeline section supplies consumers of its own province only.
+    gas = fine.resource_names.index("gas")
+    edges = fine.need_resource[fine.edge_need] == gas
+    province = np.array(fine.regions.province)
+    consumer = fine.need_asset[fine.edge_need[edges]]
+    supplier = fine.edge_supplier[edges]
+    assert np.array_equal(
+        province[fine.asset_region[consumer]], province[fine.asset_region[supplier]]
+    )

@@ -321,6 +321,14 @@ class ResponderConfig:
         valid=NON_NEGATIVE,
         plausible=(0.0, 0.5),
     )
+    stock_release_share: float = param(
+        0.2,
+        doc="Crisis centre: most of a shortfall that released food, water or medical stock can "
+        "cover, as a share of a region's normal demand per hour (distribution logistics).",
+        unit="share of demand",
+        valid=NON_NEGATIVE,
+        plausible=(0.1, 0.4),
+    )
     surge_crews: float = param(
         0.0,
         doc="Civil repair contracts: crews added after activation, relative to standing crews "

@@ -110,32 +110,48 @@ class MigrationPushConfig:
 
 @dataclass
 class ShockConfig:
-    """A scripted event: assets damaged at an hour."""
+    """A scripted event at an hour: assets damaged, a regional grid lost or tripped, or assets hit
+    by a cyber attack (for incident scenarios)."""
 
     at_hour: float = _hour(0.0, "Hour of the shock.")
     kind: str = param(
         "damage",
-        doc="damage: assets of asset_type in region; grid_loss: every asset in region that "
-        "provides power.",
+        doc="damage: assets of asset_type in region damaged; grid_loss: every asset in region "
+        "that provides power damaged (repaired by crews); grid_trip: every asset in region that "
+        "provides power or bulk_power tripped, no damage, re-energised in black-start order over "
+        "restore_hours; cyber: assets of asset_type in region get their type's cyber effect and "
+        "their operators an intruder; ransomware: the same assets encrypted, a full outage for a "
+        "ransomware restore time.",
         valid=Choices(SHOCK_KINDS),
         source=SCENARIO,
     )
     region: str = param(MISSING, doc="Where.", valid=REGION, source=SCENARIO)
     asset_type: str | None = param(
-        None, doc="What is damaged (kind damage).", valid=ASSET_TYPE, source=SCENARIO
+        None,
+        doc="What is hit (kinds damage, cyber, ransomware).",
+        valid=ASSET_TYPE,
+        source=SCENARIO,
     )
     count: int | None = param(
         None,
-        doc="Damage the count most critical matching assets (or give probability).",
+        doc="Hit the count most critical matching assets (or give probability).",
         unit="count",
         valid=COUNT,
         source=SCENARIO,
     )
     probability: float | None = param(
         None,
-        doc="Damage each matching asset independently with this probability (or give count).",
+        doc="Hit each matching asset independently with this probability (or give count).",
         unit="probability",
         valid=SHARE,
+        source=SCENARIO,
+    )
+    restore_hours: float | None = param(
+        None,
+        doc="Hours to re-energise the tripped grid (kind grid_trip); if null, the world's "
+        "reenergise_hours.",
+        unit="h",
+        valid=POSITIVE,
         source=SCENARIO,
     )
     label: str = param("", doc="A readable name.", source=IDENTIFIER)

@@ -22,7 +22,7 @@ from abm.config.declare import (
     Rule,
     param,
 )
-from abm.vocabulary import AREA_KINDS, RESOURCE_SCOPES, SECTORS
+from abm.vocabulary import AREA_KINDS, CYBER_MODES, RESOURCE_SCOPES, SECTORS
 
 SECTOR = Choices(SECTORS)
 STATBEL = "Statbel, population by province (or municipality), 1 January 2019"
@@ -113,6 +113,69 @@ class OperatorConfig:
         valid=SHARE,
         scale=(0.7, 1.2),
     )
+    it_links: list[str] = param(
+        doc="Operator families this family shares IT, vendors or managed services with (either "
+        "way): where a cyber compromise can spread; operators of one family are linked to each "
+        "other too. Supply links carry no cyber spread.",
+        valid=Rule("operator families of world.operators"),
+        alternatives="more or fewer shared IT links (spread_probability scales their effect)",
+        factory=list,
+    )
+    spares: int = param(
+        0,
+        doc="Long-lead spares (spare transformers, cable or pipe sections) each operator holds: "
+        "a spare turns a long-lead repair into an ordinary one, first damaged first served.",
+        unit="count",
+        valid=COUNT_OR_ZERO,
+        plausible=(0, 4),
+    )
+
+
+@dataclass
+class CyberEffectConfig:
+    """What a successful cyber intrusion does to an asset of a type, separately from how long
+    the intruder stays: a full outage until the systems are restored (``outage``); a full
+    outage for ``switchover_hours`` and then manual operation at ``manual_capacity`` until
+    restored (``manual``); or degraded operation at ``manual_capacity`` from the start
+    (``degrade``, the asset stays in the supply graph)."""
+
+    mode: str = param(
+        "outage",
+        doc="How the effect plays out: outage, manual (switch-over, then manual operation) or "
+        "degrade (part capacity at once).",
+        valid=Choices(CYBER_MODES),
+        alternatives=ANY_CHOICE,
+    )
+    switchover_hours: float = param(
+        2.0,
+        doc="Hours of full outage before manual operation takes over (mode manual).",
+        unit="h",
+        valid=NON_NEGATIVE,
+        scale=(0.5, 2.0),
+    )
+    manual_capacity: float = param(
+        0.5,
+        doc="Share of the asset's capacity in manual or degraded operation (modes manual, "
+        "degrade); 1 means no loss of service (the shipped values are the optimistic end).",
+        unit="share",
+        valid=SHARE,
+        scale=(0.5, 1.0),
+    )
+    restore_median_hours: float = param(
+        24.0,
+        doc="Hours until automatic operation is restored (the systems rebuilt and cleaned): "
+        "median of a lognormal.",
+        unit="h",
+        valid=POSITIVE,
+        scale=(0.5, 2.0),
+    )
+    restore_sigma: float = param(
+        0.7,
+        doc="Log-sd of the restore time (lognormal).",
+        unit="-",
+        valid=NON_NEGATIVE,
+        scale=(0.5, 1.5),
+    )
 
 
 @dataclass
@@ -169,6 +232,7 @@ class AssetTypeConfig:
         source=STRUCTURE,
     )
     needs: dict[str, NeedConfig] = field(default_factory=dict)
+    cyber: CyberEffectConfig = field(default_factory=CyberEffectConfig)
     protection: float = param(
         0.3,
         doc="Probability that a physical attack on an asset of this type is stopped.",
@@ -186,6 +250,28 @@ class AssetTypeConfig:
     repair_sigma: float = param(
         0.5,
         doc="Log-sd of the repair duration (lognormal).",
+        unit="-",
+        valid=NON_NEGATIVE,
+        scale=(0.5, 1.5),
+    )
+    long_lead_probability: float = param(
+        0.0,
+        doc="Share of damage events that need a long-lead item (a large transformer, a cable "
+        "or pipe section) the operator has no spare of.",
+        unit="probability",
+        valid=SHARE,
+        plausible=(0.0, 0.3),
+    )
+    long_lead_median_hours: float = param(
+        2160.0,
+        doc="Median repair duration when a long-lead item is needed (lognormal).",
+        unit="h",
+        valid=POSITIVE,
+        scale=(0.5, 2.0),
+    )
+    long_lead_sigma: float = param(
+        0.5,
+        doc="Log-sd of the long-lead repair duration (lognormal).",
         unit="-",
         valid=NON_NEGATIVE,
         scale=(0.5, 1.5),
@@ -230,6 +316,16 @@ class WorldConfig:
         unit="h/h",
         valid=NON_NEGATIVE,
         plausible=(0.25, 2.0),
+    )
+    reenergise_hours: float = param(
+        12.0,
+        doc="Hours to re-energise a tripped regional grid (a grid_trip shock without its own "
+        "restore_hours): suppliers come back one by one, in black-start order, evenly over "
+        "this time. To be calibrated on the Iberian blackout of 28 April 2025 (99% of demand "
+        "back about 17.5 h after the collapse of a whole peninsula, from black start).",
+        unit="h",
+        valid=POSITIVE,
+        plausible=(4, 24),
     )
     resources: dict[str, ResourceConfig] = field(default_factory=dict)
     operators: dict[str, OperatorConfig] = field(default_factory=dict)
