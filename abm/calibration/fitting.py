@@ -258,7 +258,11 @@ def fit(
     fitted: dict[str, ParameterFit] = {}
     for path in names:
         b = target.parameters[path]
-        f = _memo(lambda x, path=path: run({**best, path: x}).mean)
+
+        def mean_at(x: float, path: str = path) -> float:
+            return run({**best, path: x}).mean
+
+        f = _memo(mean_at)
         ends = sorted(
             _level(f, level, b.low, b.high, best[path]) for level in (target.low, target.high)
         )
