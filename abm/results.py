@@ -14,6 +14,7 @@ import os
 import platform
 import subprocess
 import sys
+import uuid
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
@@ -153,10 +154,20 @@ def summary_table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows)
 
 
+def temporary_name(path: Path) -> Path:
+    """A hidden name next to ``path`` that no other process uses: two writers of the same file
+    (two sweeps into one directory) never share a temporary file, so neither can rename the
+    other's half-written one into place."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+
+
 def _atomic_write(path: Path, write: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    tmp = temporary_name(path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:

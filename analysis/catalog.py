@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from abm.results import COMPLETE_MARKER, ERROR_RECORD
+from abm.results import COMPLETE_MARKER, ERROR_RECORD, temporary_name
 from abm.weighting import load_weighting
 
 CATALOG_FILE = "catalog.duckdb"
@@ -146,17 +146,19 @@ def read_results(
 
 def write_catalog(path: Path, summary: pd.DataFrame, jobs: pd.DataFrame) -> None:
     """Write the ``summary`` and ``jobs`` tables to a DuckDB file (atomically)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    tmp = temporary_name(path)
     try:
-        con.register("summary_df", summary)
-        con.register("jobs_df", jobs)
-        con.execute("CREATE TABLE summary AS SELECT * FROM summary_df")
-        con.execute("CREATE TABLE jobs AS SELECT * FROM jobs_df")
+        con = duckdb.connect(str(tmp))
+        try:
+            con.register("summary_df", summary)
+            con.register("jobs_df", jobs)
+            con.execute("CREATE TABLE summary AS SELECT * FROM summary_df")
+            con.execute("CREATE TABLE jobs AS SELECT * FROM jobs_df")
+        finally:
+            con.close()
+        os.replace(tmp, path)
     finally:
-        con.close()
-    os.replace(tmp, path)
+        tmp.unlink(missing_ok=True)
 
 
 def _total_label(name: str) -> str:

@@ -26,7 +26,7 @@ from omegaconf import OmegaConf
 from abm.api import load_config
 from abm.designs import write_design
 from abm.errors import ConfigError
-from abm.results import write_json
+from abm.results import temporary_name, write_json
 from abm.study_config import Overrides, SensitivityConfig, sample_size
 from abm.uncertainty import load_uncertainty, salib_problem, validate_uncertainty
 from abm.weighting import from_overrides
@@ -99,9 +99,12 @@ def analyse(plan: dict[str, Any], outcomes: pd.DataFrame) -> Path:
     else:
         indices = gsa.morris_indices(problem, inputs.to_numpy(), outcomes, seed=plan["seed"])
     name = indices_file(plan).name
-    tmp = out / f".{name}.tmp"
-    indices.to_csv(tmp, index=False)
-    tmp.replace(out / name)
+    tmp = temporary_name(out / name)
+    try:
+        indices.to_csv(tmp, index=False)
+        tmp.replace(out / name)
+    finally:
+        tmp.unlink(missing_ok=True)
 
     target = outcomes[plan["discover"]].rename(plan["discover"])
     threshold = plan["above"] if plan["above"] is not None else gsa.default_threshold(target)

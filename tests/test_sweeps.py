@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from abm.results import temporary_name, write_json
 from abm.sweeps import launch_sweep, sweep_command
 from analysis.catalog import build_catalog
 
@@ -202,3 +203,17 @@ def test_mitigation_comparison_takes_a_scenario(tmp_path):
     )
     catalog = build_catalog(tmp_path)
     assert set(catalog.scenario) == {"cyber_only"} and catalog.job.nunique() == len(MITIGATIONS)
+
+
+def test_writers_of_one_file_never_share_a_temporary_name_and_leave_none_behind(tmp_path):
+    """Two sweeps into one directory write the same files: each write goes through its own
+    temporary name, so one cannot rename the other's half-written file into place; a write
+    that fails leaves no temporary file."""
+    target = tmp_path / "summary.json"
+    names = {temporary_name(target) for _ in range(100)}
+    assert len(names) == 100 and all(n.parent == tmp_path for n in names)
+    write_json({"a": 1}, target)
+    with pytest.raises(TypeError):
+        write_json({"a": object()}, target)  # not serialisable: the write fails
+    assert target.read_text() == '{\n  "a": 1\n}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
