@@ -22,9 +22,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from abm.config import NarrativeSeedConfig, PhaseConfig, RunConfig, ShockConfig
+from abm.config import (
+    DroneIncursionConfig,
+    HazardConfig,
+    NarrativeSeedConfig,
+    PhaseConfig,
+    RunConfig,
+    ShockConfig,
+)
 from abm.cyber import CyberEffects, it_links
 from abm.levers import apply_lever
+from abm.reception import Reception
 from abm.seeding import Streams
 from abm.state import CampaignState
 from abm.transit import Transit
@@ -79,6 +87,8 @@ class ScenarioScript:
                     at_hour=0.0,
                     virality=cfg.adversary.disinformation.virality,
                     seed_fraction=cfg.adversary.disinformation.seed_fraction,
+                    amplification=cfg.adversary.disinformation.amplification,
+                    amplification_hours=cfg.adversary.disinformation.amplification_hours,
                 )
                 for b in BEHAVIOURS
             ]
@@ -114,11 +124,17 @@ class ScenarioScript:
         self._bulk = np.array([p == "bulk_power" for p in provides])[w.asset_type]
         self._power = np.array([p == "power" for p in provides])[w.asset_type]
         self.action_costs = np.array([cfg.adversary.action_costs.get(a, 1.0) for a in ACTIONS])
-        #: Extra demand per region and sector from hazards and migration pushes under way.
+        #: Extra demand per region and sector: hazards under way, push arrivals not yet placed.
         self.demand = np.zeros((w.regions.n, len(SECTORS)))
-        self._reception = (
-            w.regions.population / w.regions.population.sum()
-        ) * cfg.population.reception_baseline_persons
+        #: Where migration-push arrivals are until they are placed (normal places spread like
+        #: the population, as in :mod:`abm.dependents`).
+        self.reception = Reception(
+            list(sc.migration_pushes),
+            w.regions.population
+            / w.regions.population.sum()
+            * cfg.population.reception_baseline_persons,
+            [w.regions.mask(p.region) for p in sc.migration_pushes],
+        )
         self._masks: dict[tuple[str, ...], np.ndarray] = {}
         timed = self.shocks + scripted + self.hazards + self.drones
         due = {self.step_of(x.at_hour) for x in timed}
@@ -130,6 +146,16 @@ class ScenarioScript:
     def step_of(self, hour: float) -> int:
         """The step at whose start an event lands (its hour rounded up to the time grid)."""
         return math.ceil(hour / self.dt - 1e-9)
+
+    def incident_hours(self) -> np.ndarray:
+        """Hours at which the scenario's shocks, hazards and drone incursions land (each one
+        incident, however many assets it hits)."""
+        timed: list[ShockConfig | HazardConfig | DroneIncursionConfig] = [
+            *self.shocks,
+            *self.hazards,
+            *self.drones,
+        ]
+        return np.array([self.step_of(x.at_hour) * self.dt for x in timed])
 
     # ------------------------------------------------------------------------ the phase
     def land(self, model: ModelView, step: int) -> None:
@@ -211,7 +237,8 @@ class ScenarioScript:
             model.damage_assets(targets, label)
 
     def _shift_demand(self, hour: float) -> None:
-        """Demand shifted by natural hazards and migration pushes under way."""
+        """Demand shifted by natural hazards under way and by migration-push arrivals not yet
+        placed (:mod:`abm.reception`; moved on by one step at every call)."""
         sc, w = self.cfg.scenario, self.world
         if not sc.hazards and not sc.migration_pushes:
             return
@@ -221,18 +248,9 @@ class ScenarioScript:
                 regions = self.region_mask(hazard.regions)
                 for sector, share in hazard.demand.items():
                     extra[regions, SECTOR_INDEX[sector]] += share
-        for push in sc.migration_pushes:
-            if push.start_hour <= hour < push.end_hour:
-                arrived = (
-                    push.persons
-                    * (hour - push.start_hour + self.dt)
-                    / (push.end_hour - push.start_hour)
-                )
-                # Arrivals spread over the place's regions like its reception places.
-                r = w.regions.mask(push.region)
-                extra[r, SECTOR_INDEX["population_flows"]] += (
-                    min(arrived, push.persons) / self._reception[r].sum()
-                )
+        if sc.migration_pushes:
+            # Arrivals stay in reception (at the border, then in the network) until placed.
+            extra[:, SECTOR_INDEX["population_flows"]] += self.reception.step(hour, self.dt)
         self.demand = extra
 
     # ------------------------------------------------------------------------ targets

@@ -9,8 +9,9 @@ sector in the shipped table ``abm/data/dependents.csv`` (its sources are in
   public services). People displaced by a crisis take their dependence with them.
 - ``reception``: the people in public reception or needing it (flows of persons): the normal
   occupancy (``population.reception_baseline_persons``, spread like the population) times the
-  region's reception demand, which displaced arrivals and migration pushes raise. A reception
-  shortfall is charged to them, never to the residents around them.
+  region's reception demand, which displaced arrivals and migration pushes raise (a push's
+  arrivals until they are placed, :mod:`abm.reception`). A reception shortfall is charged to
+  them, never to the residents around them.
 - ``count``: a number per province from the table (patients for health, travellers for
   transport, workers for science and economy), fixed over a run. In the municipality world a
   municipality gets its province's count times its share of the province's population (an

@@ -44,6 +44,7 @@ __all__ = [
     "load_interdependency",
     "spectral_radius",
     "step",
+    "step_subservices",
     "validate_a_star",
 ]
 
@@ -220,6 +221,46 @@ def step(
     nxt += q
     np.maximum(nxt, 0.0, out=nxt)  # maximum/minimum: cheaper than np.clip on small arrays
     return np.minimum(nxt, 1.0, out=nxt if out is None else out)
+
+
+def step_subservices(
+    q: np.ndarray,
+    q_sub: np.ndarray,
+    a_star: np.ndarray,
+    c_star: np.ndarray,
+    c_sub: np.ndarray,
+    k: np.ndarray,
+    sector: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Advance the dynamic IIM by one step for sectors and their sub-services.
+
+    Each sub-service ``u`` of sector ``s`` closes the gap to its own target with its sector's
+    row of ``A*`` and rate: ``q_u(t+1) = clip(q_u + k_s (A*_s q(t) + c*_u - q_u), 0, 1)``,
+    where ``q(t)`` is the sectors' inoperability (a split sector's being the need-weighted mean
+    of its sub-services'). As the step is linear in ``c*``, the mean of the sub-services
+    follows the sector's own IIM with ``c*_s`` the need-weighted mean of theirs, up to the
+    clipping. The caller replaces the split sectors' columns of the returned ``q`` by the mean
+    (:meth:`abm.subservices.Subservices.sector_mean`).
+
+    Args:
+        q: ``(..., n)`` sectors' inoperability now.
+        q_sub: ``(..., U)`` sub-services' inoperability now.
+        c_star: ``(..., n)`` sectors' direct inoperability.
+        c_sub: ``(..., U)`` sub-services' direct inoperability.
+        k: ``(n,)`` per-step rates.
+        sector: ``(U,)`` sector index of each sub-service.
+
+    Returns:
+        ``(q_next, q_sub_next)``.
+    """
+    target = q @ a_star.T
+    nxt = step(q, a_star, c_star, k)
+    sub = target[..., sector] + c_sub
+    sub -= q_sub
+    sub *= k[sector]
+    sub += q_sub
+    np.clip(sub, 0.0, 1.0, out=sub)
+    return nxt, sub
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ class ScriptView(Protocol):
 
     def sabotage_candidates(self, hour: float) -> np.ndarray: ...
 
+    def incident_hours(self) -> np.ndarray: ...
+
 
 class ModelView(Protocol):
     """The model as its agents and its scenario script use it."""

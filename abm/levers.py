@@ -519,7 +519,9 @@ LEVERS: dict[str, Lever] = {
         Lever(
             "strategic_communication",
             "narrative reach",
-            "increase of the narratives' stifling rate after activation (0.5: 50% faster)",
+            "counter-messaging effort after activation: the narratives' stifling rate rises by "
+            "this share (0.5: 50% faster) and believers are corrected at "
+            "population.narratives.correction_rate x effort per hour",
             "ratio",
             AMOUNT,
             None,

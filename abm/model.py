@@ -34,12 +34,19 @@ from abm.population import PopulationLayer
 from abm.recorder import REPORTERS, Recorder, RegionalOutcomes
 from abm.seeding import Streams, replicate_sequence
 from abm.state import AssetState, CampaignState, OperatorState, ResponseState, SectorState
+from abm.subservices import SubserviceState, build_subservices
 from abm.summary import summary_row
 from abm.transit import Transit
 from abm.vocabulary import EVENT_KINDS, PHASES, SECTORS
 from abm.world import build_world
 from agents.adversary import AdversaryCell
-from agents.operator import InfrastructureOperator, dispatch_crews, draw_repairs
+from agents.operator import (
+    InfrastructureOperator,
+    dispatch_crews,
+    draw_repairs,
+    repair_slowdown,
+    telecom_intrusion,
+)
 from agents.population import PopulationGroup
 from agents.responders import CrisisCentre, Defence, SecurityServices, StrategicCommunication
 from agents.sector import SectorAgent, direct_inoperability
@@ -110,6 +117,15 @@ class HybridThreatModel(mesa.Model):
         self.assets = AssetState.intact(w)
         self.operators = OperatorState.built(w)
         self.sectors = SectorState.whole(w.regions.n, margin)
+        #: Sub-services of sectors (abm/subservices.py), their state, and the capacity of
+        #: their own assets (recomputed with the sectors').
+        self.subservices = build_subservices(cfg, w)
+        self.subservice_state = SubserviceState.whole(w.regions.n, self.subservices)
+        self._subservice_own: np.ndarray | None = None
+        #: Whether the sub-services were at rest after the last step, and the population's
+        #: demand then (a step with the same capacity and demand is skipped).
+        self._subservices_calm = False
+        self._calm_demand = np.ones((w.regions.n, len(SECTORS)))
         self.responses = ResponseState.standing(
             r.guarded_assets, r.find_rate_per_hour, r.counter_messaging, r.surge_crews
         )
@@ -118,7 +134,13 @@ class HybridThreatModel(mesa.Model):
         )
         self.transit = Transit(cfg.transit, w, self.n_steps * self.dt)
         self.script = ScenarioScript(cfg, w, self.transit, self.campaign, self.dt, self.n_steps)
-        self.people = PopulationLayer(cfg.population, self.script.narratives, w.regions, self.dt)
+        self.people = PopulationLayer(
+            cfg.population,
+            self.script.narratives,
+            w.regions,
+            self.dt,
+            cfg.couplings.hardship_acceptance,
+        )
         self.dependents = build_dependents(
             w.regions, cfg.population.reception_baseline_persons, cfg.world.dependents_file
         )
@@ -169,15 +191,25 @@ class HybridThreatModel(mesa.Model):
 
     def scenario_events(self, step: int) -> None:
         """Timed events land (shocks, narratives, hazards, drones, phases, levers); hazards and
-        migration pushes under way shift demand."""
+        migration-push arrivals not yet placed shift demand."""
         self.script.land(self, step)
 
     def adversary_actions(self, step: int) -> None:
-        """Each cell due to act now takes one action (in a synchronised window, if any)."""
-        for k in np.flatnonzero(self._cell_acts[:, step]) if self.cells else ():
+        """Each cell due to act now takes one action (in a synchronised window, if any); with
+        the ``local_recruits`` coupling, active cells recruit where trust has fallen, and their
+        recruits sabotage when the cell acts and they have the points."""
+        if not self.cells:
+            return
+        recruits = self.cfg.couplings.local_recruits
+        if recruits.enabled:
+            for cell in self.cells:
+                cell.recruit(recruits.strength, self.dt)
+        for k in np.flatnonzero(self._cell_acts[:, step]):
             cell = self.cells[k]
             if cell.can_act():
                 cell.act(self.streams.at_step(f"adversary:{cell.name}", step))
+            if recruits.enabled and cell.proxies_can_act():
+                cell.proxy_sabotage(self.streams.at_step(f"recruits:{cell.name}", step))
 
     def asset_failures_and_cascade(self) -> None:
         """Recompute which assets work from the current damage, and spend backups; assets
@@ -190,25 +222,97 @@ class HybridThreatModel(mesa.Model):
             self.sectors.capacity = None  # sector capacity must be recomputed
 
     def repairs(self) -> None:
-        """Operators send free crews to damaged assets, most critical first; repairs finish."""
-        started, done = dispatch_crews(self.assets, self.operators, self.world, self.hour, self.dt)
-        for i in started:
-            self.log_event("repair_start", i, f"{self.assets.repair_end[i] - self.hour:.1f} h")
+        """Operators send free crews to damaged assets, most critical first; repairs finish.
+        With the ``cyber_slows_repair`` coupling, repairs go slower where telecom operators, and
+        at operators, have an intruder inside."""
+        slow = self.cfg.couplings.cyber_slows_repair
+        intruded = self.operators.intruded_until > self.hour
+        slowdown = (
+            repair_slowdown(
+                telecom_intrusion(self.world, intruded), intruded, self.world, slow.strength
+            )
+            if slow.enabled and self.assets.damaged.any()
+            else None
+        )
+        started, done = dispatch_crews(
+            self.assets, self.operators, self.world, self.hour, self.dt, slowdown
+        )
+        for i in started:  # the hours of work drawn (slower under cyber_slows_repair)
+            self.log_event("repair_start", i, f"{self.assets.repair_hours[i]:.1f} h")
         for i in done:
             self.log_event("repaired", i)
 
     def sector_service(self) -> None:
-        """Capacity of working assets -> direct inoperability c* -> IIM step per region."""
+        """Capacity of working assets -> direct inoperability c* -> IIM step per region.
+
+        A sector with sub-services (abm/subservices.py) steps each of them with its own
+        capacity (its own assets, plus restocking) and demand (raised by its own behaviour);
+        the sector's inoperability is their need-weighted mean.
+        """
+        stale = self.sectors.capacity is None
         capacity = self.network.capacity(self.assets, self.sectors)
-        demand = self.people.demand + self.transit.demand + self.script.demand
-        capacity = self.crisis_centre.supply_from_stock(capacity, demand)
-        c_star = direct_inoperability(capacity, demand)
-        s = self.sectors
-        if not c_star.any() and not s.inoperability.any():
-            return  # whole service stays whole
-        q = interdependency.step(s.inoperability, self.a_star, c_star, self.k)
-        q[q < INOPERABILITY_FLOOR] = 0.0
-        s.inoperability = q
+        added = self.transit.demand + self.script.demand
+        demand = self.people.demand + added
+        s, subs = self.sectors, self.subservices
+        if not subs.n:
+            capacity = self.crisis_centre.supply_from_stock(capacity, demand)
+            c_star = direct_inoperability(capacity, demand)
+            if not c_star.any() and not s.inoperability.any():
+                return  # whole service stays whole
+            q = interdependency.step(s.inoperability, self.a_star, c_star, self.k)
+            q[q < INOPERABILITY_FLOOR] = 0.0
+            s.inoperability = q
+            return
+        sub = self.subservice_state
+        if (
+            self._subservices_calm
+            and not stale
+            and not added.any()
+            and np.array_equal(self.people.demand, self._calm_demand)
+            and not (self.people.demand_lift != 1.0).any()
+        ):
+            return  # whole service with the same capacity and demand stays whole
+        if stale or self._subservice_own is None:
+            self._subservice_own = subs.capacity(self.world, self.assets, s.capacity_factor)
+        own = self._subservice_own
+        sub_demand = subs.demand(self.people.demand, self.people.demand_lift, added)
+        working = own / s.capacity_factor[subs.sector]
+        sub.restock(subs, round(self.hour / self.dt), sub_demand, own, working)
+        n_s = len(SECTORS)
+        both = self.crisis_centre.supply_from_stock(
+            np.concatenate([capacity, own + sub.extra], axis=1),
+            np.concatenate([demand, sub_demand], axis=1),
+            subs,
+        )
+        sub.demand, sub.capacity = sub_demand, both[:, n_s:]
+        if (subs.competes < 1.0).any():  # extra demand served after normal need
+            competing = subs.competing(self.people.demand, self.people.demand_lift, added)
+            c_sub = direct_inoperability(sub.capacity, competing)
+        else:
+            c_sub = direct_inoperability(sub.capacity, sub_demand)
+        c_star = subs.sector_mean(c_sub, direct_inoperability(both[:, :n_s], demand))
+        if c_star.any() or c_sub.any() or s.inoperability.any() or sub.inoperability.any():
+            q, q_sub = interdependency.step_subservices(
+                s.inoperability, sub.inoperability, self.a_star, c_star, c_sub, self.k, subs.sector
+            )
+            q_sub[q_sub < INOPERABILITY_FLOOR] = 0.0
+            q = subs.sector_mean(q_sub, q)
+            q[q < INOPERABILITY_FLOOR] = 0.0
+            s.inoperability, sub.inoperability = q, q_sub
+        self.recorder.record_subservices(
+            round(self.hour / self.dt), sub, self.world.regions.population
+        )
+        # At rest: every service whole and no extra delivery under way (the next step with the
+        # same capacity and demand would change nothing, and is skipped).
+        self._subservices_calm = not (
+            c_star.any()
+            or c_sub.any()
+            or s.inoperability.any()
+            or sub.inoperability.any()
+            or sub.extra.any()
+            or sub.pending.any()
+        )
+        self._calm_demand = self.people.demand.copy()
 
     def population(self) -> None:
         """Needs and stocks, narratives, trust, displacement; then next step's demand."""

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from abm.config import PopulationConfig
+from abm.config import BehaviourConfig, PopulationConfig
 from abm.displacement import Whereabouts
 from abm.groups import Groups, GroupState
-from abm.vocabulary import SECTOR_INDEX, SECTORS
+from abm.vocabulary import BEHAVIOURS, SECTOR_INDEX, SECTORS
 
 ENERGY, FOOD_WATER, HEALTH, POPULATION_FLOWS, FINANCE = (
     SECTOR_INDEX[s] for s in ("energy", "food_water", "health", "population_flows", "finance")
 )
+
+#: The behaviours that raise demand, the field of their gain, and the sector whose demand they
+#: raise as a whole (a sector with sub-services takes them only through the sub-service that
+#: names the behaviour: abm/subservices.py).
+DEMAND_BEHAVIOURS: dict[str, tuple[str, int]] = {
+    "panic_buying": ("panic_buying_gain", FOOD_WATER),
+    "bank_run": ("bank_run_gain", FINANCE),
+}
 
 
 def meet_needs(
@@ -84,6 +92,25 @@ def update_trust(
     state.trust = np.clip(state.trust + change * dt, 0.0, 1.0)
 
 
+def behaviour_lift(acting: np.ndarray, cfg: BehaviourConfig) -> np.ndarray:
+    """Per region and behaviour, the factor on the demand a behaviour raises.
+
+    ``1 + gain * acting share``: an acting believer of a panic-buying narrative buys
+    ``1 + panic_buying_gain`` times their usual food, one of a bank run draws ``1 +
+    bank_run_gain`` times their usual cash; behaviours that raise no demand give 1.
+
+    Args:
+        acting: Per behaviour and region, the population-weighted share acting, ``(B, R)``.
+
+    Returns:
+        ``(R, B)`` factors, at least 1.
+    """
+    gains = np.zeros(len(BEHAVIOURS))
+    for name, (field, _) in DEMAND_BEHAVIOURS.items():
+        gains[BEHAVIOURS.index(name)] = getattr(cfg, field)
+    return 1.0 + acting.T * gains
+
+
 def demand(
     state: GroupState,
     groups: Groups,
@@ -91,33 +118,39 @@ def demand(
     arrivals: np.ndarray,
     baseline_population: np.ndarray,
     resident_short: np.ndarray,
-    panic: np.ndarray,
-    bank_run: np.ndarray,
+    lift: np.ndarray,
     cfg: PopulationConfig,
     n_regions: int,
+    unplaced: np.ndarray | None = None,
 ) -> np.ndarray:
     """Demand per region and sector, in units of the region's normal demand.
 
     Demand follows the people present; panic buying raises food_water demand and a bank run
-    raises finance demand, in proportion to the region's belief; the vulnerable whose power or
-    water is out add demand on health; displaced arrivals who need public reception add to
+    raises finance demand, by their factor of :func:`behaviour_lift` (where those sectors have
+    sub-services, the model divides the factor back out and applies it to the sub-service the
+    behaviour acts on: :mod:`abm.subservices`); the vulnerable whose power or water is out add
+    demand on health; displaced arrivals who need public shelter and have none yet add to
     population_flows demand, scaled by the normal reception occupancy.
 
     Args:
         present: People present per region.
         arrivals: Displaced people present per region.
         resident_short: Per group and sector, the residents' unmet share of need.
-        panic, bank_run: Per region, population-weighted belief in such narratives.
+        lift: Per region and behaviour, the factor on demand (:func:`behaviour_lift`).
+        unplaced: Per region, displaced people who need public shelter and have not been
+            placed in an emergency shelter (:class:`abm.reception.EmergencyShelter`); None
+            counts every displaced arrival who needs public shelter.
     """
     scale = present / baseline_population
     out = np.repeat(scale[:, None], len(SECTORS), axis=1)
-    out[:, FOOD_WATER] *= 1.0 + cfg.behaviour.panic_buying_gain * panic
-    out[:, FINANCE] *= 1.0 + cfg.behaviour.bank_run_gain * bank_run
+    for name, (_, sector) in DEMAND_BEHAVIOURS.items():
+        out[:, sector] *= lift[:, BEHAVIOURS.index(name)]
     cut_off = np.maximum(resident_short[:, ENERGY], resident_short[:, FOOD_WATER])
     care = groups.health_dependency * state.home * cut_off
     out[:, HEALTH] += np.bincount(groups.region, weights=care, minlength=n_regions) / (
         baseline_population
     )
     reception = baseline_population / baseline_population.sum() * cfg.reception_baseline_persons
-    out[:, POPULATION_FLOWS] = 1.0 + arrivals * cfg.behaviour.reception_share / reception
+    need = arrivals * cfg.behaviour.reception_share if unplaced is None else unplaced
+    out[:, POPULATION_FLOWS] = 1.0 + need / reception
     return out

@@ -3,23 +3,59 @@ displacement, demand).
 
 The groups and their state are :mod:`abm.groups`; the rules are :mod:`abm.needs` (needs and
 stocks, trust, demand), :mod:`abm.displacement` (who leaves, where they are, who returns) and
-:mod:`abm.narratives` (rumour spreading). Every rule is a vector operation over all groups.
+:mod:`abm.narratives` (rumour spreading, forgetting, correction, amplification). Every rule is
+a vector operation over all groups.
+
+**Acting is a share of believing.** Of the members of a group who newly accept a narrative,
+only the share ``acting_share[behaviour] x acting_cohort_factor[cohort]`` (at most 1) act on
+it (buy, withdraw, leave, pass it on), each for about ``behaviour_hours``; and nobody acts on
+what they no longer believe (acting is capped by reach). For panic buying the shipped share
+rests on March 2020 in Belgium: 17% admitted hoarding while 23% feared a shortage, about 0.7
+of believers acting.
+
+**The hardship_acceptance coupling.** When on, a group's acceptance of every narrative is
+multiplied by ``1 + strength x max(its hardship, its region's visible outage)`` (capped at
+1), hardship being its recent unmet-need fraction and the visible outage the mean
+inoperability of energy, food_water and telecom in its region: rumours thrive where people are
+short of what they need. Off, acceptance is exactly as without it.
+
+**Levers.** Prebunking shifts the acceptance of reached members on a latent normal scale;
+strategic communication (counter-messaging effort ``e``) multiplies the stifling rate by
+``1 + e`` and corrects believers at ``correction_rate x e`` per hour.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 
 from abm.config import NarrativeSeedConfig, PopulationConfig
+from abm.config.couplings import HardshipAcceptanceConfig
 from abm.displacement import Whereabouts, displace
 from abm.groups import Groups, GroupState, build_groups
-from abm.narratives import spread
-from abm.needs import demand, meet_needs, update_trust
-from abm.vocabulary import BEHAVIOURS, SECTORS
+from abm.narratives import advance
+from abm.needs import behaviour_lift, demand, meet_needs, update_trust
+from abm.reception import EmergencyShelter
+from abm.vocabulary import BEHAVIOURS, SECTOR_INDEX, SECTORS
 from abm.world import Regions
 
 __all__ = ["REST_TOLERANCE", "Groups", "GroupState", "PopulationLayer", "build_groups"]
+
+
+#: Sectors whose outage people see (the regional visible outage of the hardship coupling).
+VISIBLE_SECTORS = [SECTOR_INDEX[s] for s in ("energy", "food_water", "telecom")]
+
+
+def acting_shares(cfg: PopulationConfig, groups: Groups) -> np.ndarray:
+    """Per behaviour and group, the share of new believers who act: ``behaviour.acting_share``
+    of the behaviour times ``behaviour.acting_cohort_factor`` of the group's cohort, at most 1
+    (1 and 1 where the config names none)."""
+    b = cfg.behaviour
+    share = np.array([float(b.acting_share.get(x, 1.0)) for x in BEHAVIOURS])
+    factor = np.array([float(b.acting_cohort_factor.get(c, 1.0)) for c in groups.cohort_names])
+    return np.minimum(share[:, None] * factor[groups.cohort][None, :], 1.0)
 
 
 #: Demand this close to normal counts as normal for the rest test (group sizes are a region's
@@ -40,8 +76,15 @@ class PopulationLayer:
         narratives: list[NarrativeSeedConfig],
         regions: Regions,
         dt: float,
+        hardship_acceptance: HardshipAcceptanceConfig | None = None,
     ) -> None:
         self.cfg = cfg
+        #: The coupling that raises acceptance with hardship and visible outages (None: off).
+        self.hardship_acceptance = (
+            hardship_acceptance
+            if hardship_acceptance is not None and hardship_acceptance.enabled
+            else None
+        )
         self.dt = dt
         self.regions = regions
         self.groups = build_groups(cfg, regions)
@@ -58,8 +101,17 @@ class PopulationLayer:
         #: (behaviours, narratives) one-hot: which behaviour each narrative pushes.
         self.pushes = np.zeros((len(BEHAVIOURS), len(narratives)))
         self.pushes[behaviour, np.arange(len(narratives))] = 1.0
+        #: Per narrative and group, the share of new believers who act on it (by the
+        #: narrative's behaviour and the group's cohort).
+        self.act_share = acting_shares(cfg, self.groups)[behaviour]
+        #: Amplifications under way: (narrative, target groups, added multiple), and the steps
+        #: each has left.
+        self.amplifications: list[tuple[int, np.ndarray, float]] = []
+        self.amplification_steps: list[int] = []
         self.virality = np.array([n.virality for n in narratives], dtype=float)
         self.demand = np.ones((regions.n, len(SECTORS)))
+        #: Per region and behaviour, the factor on the demand it raises (abm.needs).
+        self.demand_lift = np.ones((regions.n, len(BEHAVIOURS)))
         self.min_trust = self.national_trust()
         self.peak_belief = 0.0
         self._belief = self.reach().sum(axis=0)
@@ -67,6 +119,8 @@ class PopulationLayer:
         self._present_share = regions.population / regions.population.sum()
         #: Where the displaced are, as of the last step.
         self.whereabouts = Whereabouts(regions.population, self.groups)
+        #: Displaced people who need public shelter, placed in emergency shelters over time.
+        self.shelter = EmergencyShelter(regions.n, cfg.shelter_places_per_hour)
         self.hour = 0.0
         #: Multiplier of the stifling rate (strategic communication raises it).
         self.stifling_multiplier = 1.0
@@ -106,14 +160,30 @@ class PopulationLayer:
             target &= self.regions.mask(n.regions)[g.region]
         if n.cohorts:
             target &= np.isin(g.cohort, [g.cohort_names.index(c) for c in n.cohorts])
-        self.seed_groups(index, target, n.seed_fraction)
+        self.seed_groups(index, target, n.seed_fraction, n.amplification, n.amplification_hours)
 
-    def seed_groups(self, index: int, target: np.ndarray, fraction: float) -> None:
-        """Turn ``fraction`` of each target group into spreaders of narrative ``index``."""
+    def seed_groups(
+        self,
+        index: int,
+        target: np.ndarray,
+        fraction: float,
+        amplification: float = 0.0,
+        hours: float = 0.0,
+    ) -> None:
+        """Turn ``fraction`` of each target group into spreaders of narrative ``index`` (the
+        share ``acting_share`` of them act on it), and amplify it there: the target groups'
+        spreading rate is raised by ``amplification`` times for the next ``hours`` (whole
+        steps, rounded up), on top of any amplification already under way."""
         moved = np.minimum(fraction, self.ignorant[index, target])
         self.ignorant[index, target] -= moved
         self.spreader[index, target] += moved
-        self.acting[index, target] += moved
+        self.acting[index, target] += self.act_share[index, target] * moved
+        steps = math.ceil(hours / self.dt - 1e-9)
+        if amplification > 0 and steps > 0:
+            mask = np.zeros(self.groups.n, dtype=bool)
+            mask[target] = True
+            self.amplifications.append((index, mask, float(amplification)))
+            self.amplification_steps.append(steps)
         self._at_rest = False
 
     def evacuate(
@@ -165,10 +235,12 @@ class PopulationLayer:
         """Advance the population by one step, given this step's sector inoperability.
 
         When every service is whole and the population is at rest (stocks full, nobody
-        displaced or acting on a narrative, normal demand), only trust and hardship move: the
-        rest of the phase would change nothing, and it is skipped.
+        displaced, spreading or acting on a narrative, normal demand), only belief (fading),
+        trust and hardship move: the rest of the phase would change nothing, and it is skipped.
+        Amplifications under way count down either way.
         """
         self.hour = hour
+        boost = self._amplification()
         if self._at_rest and not inoperability.any():
             self._calm_step()
             return
@@ -186,10 +258,12 @@ class PopulationLayer:
         b = cfg.behaviour
         self.acting *= np.exp(-dt / b.behaviour_hours)
         if self.spreader.size and self.spreader.max() > 1e-12:
-            before = self.ignorant
-            self._spread()
-            self.acting += before - self.ignorant
+            accepted = self._spread(inoperability, boost)
+            # New believers act (a share of them); nobody acts on what they no longer believe.
+            self.acting = np.minimum(self.acting + self.act_share * accepted, self.reach())
             self._belief = self.reach().sum(axis=0)
+        elif self._forget():
+            self.acting = np.minimum(self.acting, self.reach())
         self.acting[self.acting < 1e-12] = 0.0
         update_trust(
             st,
@@ -222,6 +296,7 @@ class PopulationLayer:
         arrivals = where.arrivals(st.displaced)
         present = np.bincount(g.region, weights=st.home, minlength=self.regions.n) + arrivals
         self._present_share = present / present.sum()
+        self.demand_lift = behaviour_lift(regional, b)
         self.demand = demand(
             st,
             g,
@@ -229,10 +304,10 @@ class PopulationLayer:
             arrivals,
             self.regions.population,
             resident_short,
-            regional[BEHAVIOURS.index("panic_buying")],
-            regional[BEHAVIOURS.index("bank_run")],
+            self.demand_lift,
             cfg,
             self.regions.n,
+            unplaced=self.shelter.step(arrivals * b.reception_share, dt),
         )
         self.min_trust = min(self.min_trust, self.national_trust())
         if self.ignorant.size:
@@ -248,8 +323,10 @@ class PopulationLayer:
         )
 
     def _calm_step(self) -> None:
-        """The step at rest: trust recovers and drifts with belief; hardship fades."""
+        """The step at rest: belief fades, trust recovers and drifts with belief; hardship
+        fades."""
         cfg, st, dt = self.cfg, self.state, self.dt
+        self._forget()
         none = np.zeros(self.groups.n)
         update_trust(
             st,
@@ -264,25 +341,77 @@ class PopulationLayer:
         st.hardship -= st.hardship * min(1.0, dt / cfg.behaviour.hardship_hours)
         self.min_trust = min(self.min_trust, self.national_trust())
 
-    def _spread(self) -> None:
+    def _amplification(self) -> np.ndarray | None:
+        """Per narrative and group, the added multiple of the spreading rate this step (the
+        sum of the amplifications under way), or None; counts their steps down."""
+        if not self.amplifications:
+            return None
+        boost = np.zeros_like(self.ignorant)
+        for index, mask, strength in self.amplifications:
+            boost[index, mask] += strength
+        left = [k - 1 for k in self.amplification_steps]
+        self.amplifications = [a for a, k in zip(self.amplifications, left, strict=True) if k > 0]
+        self.amplification_steps = [k for k in left if k > 0]
+        return boost
+
+    def _forget_rate(self) -> float:
+        """Per hour, the rate at which believers stop believing: forgetting, plus correction
+        by counter-messaging (effort: the stifling multiplier above 1)."""
+        n = self.cfg.narratives
+        effort = max(self.stifling_multiplier - 1.0, 0.0)
+        return n.forgetting_rate + n.correction_rate * effort
+
+    def _forget(self) -> bool:
+        """With nobody spreading, belief only fades: ``1 - i`` decays at the forgetting rate
+        (the exact solution over the step). Returns whether anything changed."""
+        rate = self._forget_rate()
+        if rate <= 0 or not self.ignorant.size or self.ignorant.min() >= 1.0:
+            return False
+        keep = math.exp(-rate * self.dt)
+        self.ignorant = 1.0 - (1.0 - self.ignorant) * keep
+        self.spreader = self.spreader * keep
+        self._belief = self.reach().sum(axis=0)
+        return True
+
+    def acceptance(self, inoperability: np.ndarray) -> np.ndarray:
+        """Per group, the probability that a contact with a spreader convinces a member:
+        susceptibility, media literacy and trust; raised by hardship and visible outages (the
+        hardship_acceptance coupling); lowered by prebunking."""
         g, n = self.groups, self.cfg.narratives
         acceptance = (
             g.susceptibility
             * (1.0 - g.media_literacy)
             * (1.0 - n.trust_discount * self.state.trust)
         )
+        if self.hardship_acceptance is not None:
+            visible = inoperability[:, VISIBLE_SECTORS].mean(axis=1)[g.region]
+            pressure = np.maximum(self.state.hardship, visible)
+            acceptance = np.minimum(
+                acceptance * (1.0 + self.hardship_acceptance.strength * pressure), 1.0
+            )
         for target, effect, decay, reach, start in self.prebunking:
             d = effect * np.exp(-(self.hour - start) / decay)
             p = np.clip(acceptance[target], 1e-12, 1 - 1e-12)
             acceptance[target] = (1 - reach) * p + reach * ndtr(ndtri(p) - d)
-        self.ignorant, self.spreader = spread(
+        return acceptance
+
+    def _spread(self, inoperability: np.ndarray, boost: np.ndarray | None) -> np.ndarray:
+        """Spread the narratives over the step; returns the share of each group that newly
+        accepted each narrative."""
+        n = self.cfg.narratives
+        rate = n.contact_rate * self.virality[:, None] * self.acceptance(inoperability)[None, :]
+        if boost is not None:
+            rate = rate * (1.0 + boost)
+        self.ignorant, self.spreader, accepted = advance(
             self.ignorant,
             self.spreader,
-            n.contact_rate * self.virality[:, None] * acceptance[None, :],
+            rate,
             n.stifling_rate * self.stifling_multiplier,
             self.state.home,
             self.groups.region,
             n.within_region_share,
             self.dt,
             n.max_substep_rate,
+            self._forget_rate(),
         )
+        return accepted

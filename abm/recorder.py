@@ -3,7 +3,9 @@ of timeseries.parquet.
 
 The recorder owns the arrays the results are built from; the model exposes them read-only as
 ``recorded_service``, ``recorded_regions``, ``recorded_hours``, ``national_service``, ``loss``
-and ``regional``. Every outcome is in natural units: person-hours lost by a sector's dependents
+and ``regional``; the sub-services' series are ``recorder.subservice_service`` (the
+``subservice`` rows of timeseries.parquet), ``subservice_demand`` and ``subservice_sales``.
+Every outcome is in natural units: person-hours lost by a sector's dependents
 (:mod:`abm.dependents`), people affected, hours below the minimum service level.
 """
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from abm.metrics import national_service as weighted_service
 from abm.population import PopulationLayer
+from abm.subservices import SubserviceState
 from abm.vocabulary import REGION_SERIES, SECTORS
 
 
@@ -76,6 +79,12 @@ class Recorder:
         self.hours = np.arange(n_records) * record_every * dt
         self.service = np.empty((n_records, n_regions, len(SECTORS)))
         self.regions = {name: np.empty((n_records, n_regions)) for name in REGION_SERIES}
+        #: Sub-services (abm/subservices.py), made by the first :meth:`record_subservices`:
+        #: service per recorded time, region and sub-service; national demand and sales
+        #: (demand met) per step and sub-service, in units of normal demand.
+        self.subservice_service: np.ndarray | None = None
+        self.subservice_demand: np.ndarray | None = None
+        self.subservice_sales: np.ndarray | None = None
 
     def record(
         self,
@@ -122,6 +131,33 @@ class Recorder:
         reach = people.regional(people.reach())
         regions["belief"][row] = reach.max(axis=0) if len(reach) else 0.0
         return True
+
+    def record_subservices(self, step: int, state: SubserviceState, weight: np.ndarray) -> None:
+        """Sub-services (abm/subservices.py): national demand and sales every step, service
+        per region at the recording interval (made on the first call).
+
+        Args:
+            step: The step (from 0).
+            state: The sub-services' state after this step's sector phase.
+            weight: Per region, its weight in national demand (its population: demand is in
+                units of the region's normal demand).
+        """
+        service, demand, sales = (
+            self.subservice_service,
+            self.subservice_demand,
+            self.subservice_sales,
+        )
+        if service is None or demand is None or sales is None:
+            n_steps, n_records = len(self.national_service), len(self.hours)
+            n_r, n_u = state.inoperability.shape
+            service = self.subservice_service = np.ones((n_records, n_r, n_u))
+            demand = self.subservice_demand = np.ones((n_steps, n_u))
+            sales = self.subservice_sales = np.ones((n_steps, n_u))
+        w = weight / weight.sum()
+        demand[step] = w @ state.demand
+        sales[step] = w @ np.minimum(state.demand, state.capacity)
+        if not step % self.every:
+            service[step // self.every] = 1.0 - state.inoperability
 
     def outcome(self, name: str) -> np.ndarray:
         """A per-sector outcome so far: ``loss`` (person-hours) or ``affected`` (people)."""

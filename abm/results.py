@@ -47,7 +47,14 @@ PACKAGES = (
 def timeseries_table(model: HybridThreatModel) -> pa.Table:
     """Per recorded time, region and sector, in long format: the sector's service, and the
     region's present population, displaced arrivals, mean trust and highest narrative reach
-    (repeated on the region's nine sector rows, so any sector filter keeps them)."""
+    (repeated on the region's nine sector rows, so any sector filter keeps them).
+
+    The ``subservice`` column is empty on the sector rows; after them, each sector's
+    sub-services (abm/subservices.py) add one row per recorded time and region with their own
+    service, their sector's key and the same regional series. A reader of sector service takes
+    the rows with ``subservice == ""`` (a sector's service is the need-weighted mean of its
+    sub-services').
+    """
     hours = model.recorded_hours
     n_t, n_r, n_s = model.recorded_service.shape
     regions = np.array(model.world.regions.keys)
@@ -58,11 +65,30 @@ def timeseries_table(model: HybridThreatModel) -> pa.Table:
         "region": np.tile(np.repeat(regions, n_s), n_t),
         "province": np.tile(np.repeat(provinces, n_s), n_t),
         "sector": np.tile(np.array(SECTORS), n_t * n_r),
+        "subservice": np.full(n_t * n_r * n_s, ""),
         "service": model.recorded_service.reshape(-1),
     }
     for name, series in model.recorded_regions.items():
         columns[name] = np.repeat(series.reshape(-1), n_s)
-    return pa.table(columns)
+    table = pa.table(columns)
+    subs = getattr(model, "subservices", None)
+    if subs is None or not subs.n:
+        return table
+    n_u = subs.n
+    recorded = model.recorder.subservice_service
+    service = np.ones((n_t, n_r, n_u)) if recorded is None else recorded[:n_t]
+    extra = {
+        "replicate": np.full(n_t * n_r * n_u, model.replicate, dtype=np.int32),
+        "time_h": np.repeat(hours, n_r * n_u),
+        "region": np.tile(np.repeat(regions, n_u), n_t),
+        "province": np.tile(np.repeat(provinces, n_u), n_t),
+        "sector": np.tile(np.array(SECTORS)[subs.sector], n_t * n_r),
+        "subservice": np.tile(np.array(subs.names), n_t * n_r),
+        "service": service.reshape(-1),
+    }
+    for name, series in model.recorded_regions.items():
+        extra[name] = np.repeat(series.reshape(-1), n_u)
+    return pa.concat_tables([table, pa.table(extra)])
 
 
 def events_table(model: HybridThreatModel) -> pa.Table:

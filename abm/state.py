@@ -331,6 +331,13 @@ class CampaignState:
     tried: np.ndarray
     #: Cells found and dismantled by the security services.
     cells_found: np.ndarray
+    #: Per cell: action points from local recruits not yet spent, and all it has gained
+    #: (coupling ``local_recruits``: proxies recruited where trust has fallen, for sabotage).
+    recruits: np.ndarray
+    recruited: np.ndarray
+    #: Sabotage actions carried out by recruits (all cells), and those that succeeded.
+    proxy_attempts: np.ndarray
+    proxy_successes: np.ndarray
 
     @classmethod
     def start(cls, budgets: np.ndarray) -> CampaignState:
@@ -347,4 +354,8 @@ class CampaignState:
             value=np.ones((n, len(ACTIONS))),
             tried=np.zeros((n, len(ACTIONS)), dtype=np.int64),
             cells_found=_scalar(0, np.int64),
+            recruits=np.zeros(n),
+            recruited=np.zeros(n),
+            proxy_attempts=_scalar(0, np.int64),
+            proxy_successes=_scalar(0, np.int64),
         )

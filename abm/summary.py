@@ -3,6 +3,8 @@
 Per sector, in natural units: person-hours lost (``loss_<s>``), the dependents at the start,
 the people affected (dependents in regions that fell below the sector's minimum service) and
 the hours the worst region spent below it; ``total_loss`` only under the named weighting.
+An arm is identified by its scenario, mitigation and couplings (``couplings``: the option of
+``configs/couplings/``, so arms with couplings switched off are told apart).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def summary_row(model: Finished) -> dict[str, Any]:
     row: dict[str, Any] = {
         "scenario": cfg.scenario.name,
         "mitigation": cfg.mitigation.name,
+        "couplings": cfg.couplings.name,
         "replicate": model.replicate,
         "seed": model.seed,
     }
@@ -87,5 +90,9 @@ def summary_row(model: Finished) -> dict[str, Any]:
     activation = model.crisis_centre.activation_hour
     row["decision_activation_h"] = np.nan if activation is None else float(activation)
     row["cells_found"] = int(campaign.cells_found)
+    # local recruits (coupling local_recruits): action points gained, sabotage they carried out
+    row["recruit_points"] = float(campaign.recruited.sum())
+    row["n_recruit_sabotage"] = int(campaign.proxy_attempts)
+    row["n_recruit_sabotage_success"] = int(campaign.proxy_successes)
     row.update({f"engaged_{kind}": engaged for kind, engaged in engagement(model).items()})
     return row

@@ -217,6 +217,12 @@ def validate_population(pop: PopulationConfig) -> None:
         _keys(f"population.cohorts.{name}.stock_hours", c.stock_hours, SECTORS)
     _sums_to_one("population.cohorts", (c.share for c in pop.cohorts.values()))
     _per_sector("population.need_weights", pop.need_weights)
+    _keys("population.behaviour.acting_share", pop.behaviour.acting_share, BEHAVIOURS)
+    _keys(
+        "population.behaviour.acting_cohort_factor",
+        pop.behaviour.acting_cohort_factor,
+        tuple(pop.cohorts),
+    )
 
 
 def validate_adversary(adv: AdversaryConfig, regions: tuple[str, ...]) -> None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 #: Uniform draws a cell takes at every step it acts (fixed, so the layout never shifts).
 DRAWS = 8
+SABOTAGE = ACTIONS.index("sabotage")
 
 
 def choose(weights: np.ndarray, u: float) -> int:
@@ -61,6 +62,11 @@ class AdversaryCell(mesa.Agent):
         self.skill = np.array(
             [cfg.capabilities.get(a, 0.0) if a in dimensions else 0.0 for a in ACTIONS]
         )
+        groups = model.people.groups
+        #: Population groups in its regions, and their share of the people there: where it
+        #: recruits (coupling ``local_recruits``).
+        self._groups = np.flatnonzero(np.isin(groups.region, self.regions))
+        self._group_weights = groups.size[self._groups] / groups.size[self._groups].sum()
 
     @property
     def budget(self) -> float:
@@ -130,6 +136,54 @@ class AdversaryCell(mesa.Agent):
         value[k] += m.cfg.adversary.learning_rate * (reward - value[k])
         campaign.tried[row, k] += 1
         self._risk_exposure(action, u)
+
+    # ---------------------------------------------------------------- local recruits
+    def trust_lost(self) -> float:
+        """Trust lost in its regions: population-weighted initial trust minus trust now (only
+        losses count: a group whose trust rose gives no recruits)."""
+        people = self.model.people
+        lost = people.groups.trust0[self._groups] - people.state.trust[self._groups]
+        return float(np.clip(lost, 0.0, None) @ self._group_weights)
+
+    def recruit(self, strength: float, dt: float) -> None:
+        """While active and able to sabotage, gain ``strength`` action points per day per unit
+        of trust lost in its regions, from local recruits (coupling ``local_recruits``): people
+        whose trust has fallen are easier to hire, online, for paid sabotage."""
+        campaign, row = self.model.campaign, self.index
+        if not campaign.active[row] or self.skill[SABOTAGE] <= 0:
+            return
+        gained = strength * self.trust_lost() * dt / 24.0
+        campaign.recruits[row] += gained
+        campaign.recruited[row] += gained
+
+    def proxies_can_act(self) -> bool:
+        """Active, and its recruits have the points for a sabotage."""
+        campaign = self.model.campaign
+        cost = self.model.script.action_costs[SABOTAGE]
+        return bool(campaign.active[self.index] and campaign.recruits[self.index] >= cost)
+
+    def proxy_sabotage(self, gen: np.random.Generator) -> None:
+        """Its recruits sabotage an asset in its regions, chosen as the cell would, with the
+        cell's skill. Recruits are cut-outs: what they do teaches the cell nothing and does not
+        expose it. Their draws come from their own stream (``recruits:<cell>``), so the cell's
+        own choices are the same with or without them. In a part of a campaign without sabotage
+        the points are spent and nothing happens, as for the cell's own actions."""
+        m = self.model
+        campaign = m.campaign
+        u = gen.random(DRAWS)
+        campaign.recruits[self.index] -= float(m.script.action_costs[SABOTAGE])
+        if not m.script.carried_out[SABOTAGE]:
+            return
+        campaign.proxy_attempts += 1
+        reward, asset, where = self._sabotage(self.cfg.capabilities["sabotage"], u)
+        if reward > 0:
+            campaign.proxy_successes += 1
+        m.log_event(
+            "attack",
+            asset,
+            f"sabotage by recruits of {self.name} on {where}: "
+            + ("success" if reward > 0 else "failed"),
+        )
 
     def _risk_exposure(self, action: str, u: np.ndarray) -> None:
         """After an action, the cell is dismantled with the action's detection chance."""
@@ -216,7 +270,8 @@ class AdversaryCell(mesa.Agent):
         return max(min(1.0, down / w.criticality.sum() * 10), 1e-6), -1, where
 
     def _disinformation(self, skill: float, u: np.ndarray) -> tuple[float, int, str]:
-        """Seed a narrative in a region; the reward is the region's share of the population."""
+        """Seed a narrative in a region and amplify it there for a while (bots, paid reach);
+        the reward is the region's share of the population."""
         m = self.model
         people = m.people
         pop = m.world.regions.population[self.regions]
@@ -230,6 +285,7 @@ class AdversaryCell(mesa.Agent):
             return 0.0, -1, where
         behaviour = choose(m.script.behaviour_weights, u[4])
         index = m.script.adversary_narratives[behaviour]
-        people.seed_groups(index, groups, m.cfg.adversary.disinformation.seed_fraction)
+        d = m.cfg.adversary.disinformation
+        people.seed_groups(index, groups, d.seed_fraction, d.amplification, d.amplification_hours)
         m.log_event("narrative_seeded", -1, f"{people.narratives[index].name} in {where}")
         return max(float(pop[pick] / m.world.regions.population.sum()), 1e-6), -1, where

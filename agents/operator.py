@@ -8,6 +8,7 @@ import mesa
 import numpy as np
 
 from abm.state import AssetState, OperatorState
+from abm.vocabulary import SECTOR_INDEX
 from abm.world import World
 
 if TYPE_CHECKING:
@@ -130,12 +131,15 @@ def dispatch_crews(
     world: World,
     hour: float,
     dt: float,
+    slowdown: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The repair phase: free crews go to damaged assets they can reach; due repairs finish.
 
     A crew can start on an asset once the operator's response time has passed since the
-    damage and the parts are on site; the repair then takes the hours drawn at the damage
-    (:func:`draw_repairs`).
+    damage and the parts are on site; the repair then takes the hours of work drawn at the
+    damage (:func:`draw_repairs`). Under a cyber attack a repair's work goes slower (coupling
+    ``cyber_slows_repair``, :func:`repair_slowdown`): a step's work is ``dt / slowdown``, so a
+    repair started earlier never ends later, and more crews never lengthen an outage.
 
     Args:
         assets: The asset state (updated in place).
@@ -143,6 +147,8 @@ def dispatch_crews(
         world: Asset owners and criticality.
         hour: Start of the step.
         dt: Hours per step.
+        slowdown: Per asset, the factor (>= 1) by which work on its repair is slower this
+            step; None: repairs take the hours drawn at the damage.
 
     Returns:
         ``(started, done)``: assets whose repair started, and assets repaired, this step.
@@ -166,7 +172,53 @@ def dispatch_crews(
         if started.size:
             assets.start_repairs(started, hour + assets.repair_hours[started])
             _track_crews(operators, world, busy, started, assets.damaged_at, hour)
+    if slowdown is not None and assets.in_repair.any():
+        # this step's work is dt / slowdown: the end moves back by the rest
+        busy_now = assets.in_repair
+        assets.repair_end[busy_now] += dt * (1.0 - 1.0 / slowdown[busy_now])
     return started, assets.finish_repairs(hour + dt)
+
+
+TELECOM = SECTOR_INDEX["telecom"]
+
+
+def telecom_intrusion(world: World, intruded: np.ndarray) -> np.ndarray:
+    """Per region, the share of its telecom capacity whose operator has an intruder inside now
+    (a cyber attack on telecom, as opposed to an outage from lost power or damage)."""
+    tele = world.asset_sector == TELECOM
+    n = world.regions.n
+    region, capacity = world.asset_region[tele], world.capacity[tele]
+    total = np.bincount(region, weights=capacity, minlength=n)
+    hit = np.bincount(region, weights=capacity * intruded[world.asset_operator[tele]], minlength=n)
+    return hit / np.where(total > 0, total, 1.0)
+
+
+def repair_slowdown(
+    telecom_intruded: np.ndarray,
+    intruded: np.ndarray,
+    world: World,
+    strength: float,
+) -> np.ndarray:
+    """Per asset, the factor by which a repair's work is slower now under a cyber attack.
+
+    Crews are dispatched, parts ordered and switching is coordinated over telecom, and an
+    operator with an intruder in its control systems cannot trust them: it isolates them and
+    works by hand. So work on a repair goes ``1 + strength x x`` times slower, where ``x`` is
+    the share of the asset's region's telecom capacity whose operator has an intruder inside
+    (:func:`telecom_intrusion`), or 1 when the asset's own operator has an intruder inside
+    (coupling ``cyber_slows_repair``, :class:`abm.config.CyberSlowsRepairConfig`). A telecom
+    outage from lost power or damage does not count: crews work around it by radio and in
+    person, as after the Moore County sabotage of 2022, whose repair time the model is
+    calibrated on.
+
+    Args:
+        telecom_intruded: Per region, the share of telecom capacity under an intruder (0 to 1).
+        intruded: Per operator, whether an intruder is inside now.
+        world: Asset regions and owners.
+        strength: The coupling's strength.
+    """
+    x = np.maximum(telecom_intruded[world.asset_region], intruded[world.asset_operator])
+    return 1.0 + strength * x
 
 
 def _track_crews(

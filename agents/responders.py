@@ -18,9 +18,11 @@ import numpy as np
 
 from abm.levers import SPREADING
 from abm.vocabulary import BEHAVIOURS, SECTOR_INDEX, SECTORS
+from agents.operator import telecom_intrusion
 
 if TYPE_CHECKING:
     from abm.interfaces import ModelView
+    from abm.subservices import Subservices
 
 ADMIN = SECTOR_INDEX["public_administration"]
 ENERGY = SECTOR_INDEX["energy"]
@@ -51,6 +53,11 @@ class CrisisCentre(Responder):
         #: framework): the decision work is counted on until it reaches the full delay. After
         #: activation this follows the run's own path, so it is an estimate.
         self.unaided_activation_hour: float | None = None
+        #: Hours at which the scenario's shocks, hazards and drone incursions land, and the
+        #: hours and numbers of successful attacks seen so far (coupling ``responder_load``).
+        self._scripted = model.script.incident_hours()
+        self._attacks: list[tuple[float, int]] = []
+        self._attacks_seen = 0
 
     @property
     def active(self) -> bool:
@@ -85,12 +92,43 @@ class CrisisCentre(Responder):
         """Surge crews it calls at activation, relative to standing crews."""
         return float(self.model.responses.surge_share)
 
+    def incidents(self, window_hours: float) -> int:
+        """Incidents in the last ``window_hours`` up to now: successful attacks (the cells' and
+        their recruits') and the scenario's shocks, hazards and drone incursions."""
+        m = self.model
+        since = m.hour - window_hours
+        attacks = sum(n for hour, n in self._attacks if hour > since)
+        scripted = int(np.count_nonzero((self._scripted <= m.hour) & (self._scripted > since)))
+        return attacks + scripted
+
+    def _count_attacks(self) -> None:
+        """Note the successful attacks since the last step (for :meth:`incidents`)."""
+        c = self.model.campaign
+        seen = int(c.successes.sum()) + int(c.proxy_successes)
+        if seen > self._attacks_seen:
+            self._attacks.append((self.model.hour, seen - self._attacks_seen))
+            self._attacks_seen = seen
+
+    def load(self) -> float:
+        """The factor by which simultaneous incidents slow decision work (coupling
+        ``responder_load``): 1 + strength x (incidents in the window - 1), 1 when switched
+        off. A crisis cell works through incidents with the same staff, liaison officers and
+        meeting slots, so each incident beyond the first takes a share of the attention the
+        decision on measures needs."""
+        coupling = self.model.cfg.couplings.responder_load
+        if not coupling.enabled:
+            return 1.0
+        extra = max(self.incidents(coupling.window_hours) - 1, 0)
+        return 1.0 + coupling.strength * extra
+
     def observe(self) -> None:
-        """Raise the alert on degraded service or a successful attack; decide; activate."""
+        """Raise the alert on degraded service or a successful attack; decide, more slowly while
+        the state is hit and while incidents pile up; activate."""
         m, r = self.model, self.model.cfg.responders
         inoperability = m.sectors.inoperability
+        self._count_attacks()
         if self.alert_hour is None:
-            attacked = bool(m.campaign.successes.any())
+            attacked = bool(m.campaign.successes.any()) or bool(m.campaign.proxy_successes > 0)
             national = 1.0 - m.population_share @ inoperability
             degraded = float(national.mean()) < r.alert_service
             if attacked or degraded:
@@ -108,6 +146,8 @@ class CrisisCentre(Responder):
             else 0.0
         )
         slowdown = 1.0 + r.delay_per_admin_outage * admin + r.delay_per_distrust * distrust
+        if m.cfg.couplings.responder_load.enabled:
+            slowdown *= self.load()
         self.progress += m.dt / slowdown
         done = m.hour + m.dt
         if not self.active and self.progress >= self.decision_delay_hours - 1e-9:
@@ -133,7 +173,9 @@ class CrisisCentre(Responder):
         if np.any(target > ops.surge_crews):
             ops.call_surge(target)
 
-    def supply_from_stock(self, capacity: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    def supply_from_stock(
+        self, capacity: np.ndarray, demand: np.ndarray, subs: Subservices | None = None
+    ) -> np.ndarray:
         """Capacity with released food, water and medical stock covering shortfalls.
 
         Where a substitutable sector's capacity falls short of demand, released stock covers
@@ -143,8 +185,12 @@ class CrisisCentre(Responder):
         shortfall of 20% for 15 days.
 
         Args:
-            capacity: Per region and sector, capacity from working assets (not changed).
-            demand: Per region and sector, demand, both relative to normal regional demand.
+            capacity: Per region and column, capacity from working assets (not changed): the
+                sectors, then (with ``subs``) the sub-services (abm/subservices.py).
+            demand: Per region and column, demand, both relative to normal demand.
+            subs: The sub-services of the extra columns; a sub-service draws on its sector's
+                stock in proportion to its need share (a split sector's own column draws
+                nothing: its sub-services stand for it).
 
         Returns:
             ``capacity``, or a copy with the stock's supply added.
@@ -154,18 +200,26 @@ class CrisisCentre(Responder):
         on = SUBSTITUTES & res.released & (res.stock_left > 0)
         if not on.any():
             return capacity
-        short = np.clip(demand[:, on] - capacity[:, on], 0.0, None)
+        n_s = len(SECTORS)
+        sector = np.arange(n_s)
+        weight = np.ones(n_s)
+        if subs is not None and subs.n:
+            sector = np.concatenate([sector, subs.sector])
+            weight = np.concatenate([np.where(subs.split, 0.0, 1.0), subs.weight])
+        cols = on[sector]
+        short = np.clip(demand[:, cols] - capacity[:, cols], 0.0, None)
         if not short.any():
             return capacity
         supply = np.minimum(short, m.cfg.responders.stock_release_share)
-        drawn = m.world.regions.population / m.world.regions.population.sum() @ supply * m.dt
-        scale = np.minimum(1.0, res.stock_left[on] / np.maximum(drawn, 1e-300))
-        res.stock_left[on] = np.maximum(res.stock_left[on] - drawn * scale, 0.0)
-        used = np.zeros(len(SECTORS), dtype=bool)
-        used[np.flatnonzero(on)[drawn > 0]] = True
-        res.mark_stock_used(used, m.hour)
+        share = m.world.regions.population / m.world.regions.population.sum()
+        drawn = np.bincount(
+            sector[cols], weights=share @ supply * m.dt * weight[cols], minlength=n_s
+        )
+        scale = np.minimum(1.0, res.stock_left / np.maximum(drawn, 1e-300))
+        res.stock_left[on] = np.maximum(res.stock_left[on] - drawn[on] * scale[on], 0.0)
+        res.mark_stock_used(on & (drawn > 0), m.hour)
         out = capacity.copy()
-        out[:, on] += supply * scale
+        out[:, cols] += supply * scale[sector[cols]]
         return out
 
     def refuel_generators(self) -> None:
@@ -249,12 +303,32 @@ class SecurityServices(Responder):
         """Chance per hour of finding each active cell."""
         return float(self.model.responses.find_rate)
 
+    def cyber_slowdown(self) -> float:
+        """The factor by which intruders in telecom slow the search (coupling
+        ``cyber_slows_repair``): the population-weighted national mean of 1 + strength x the
+        share of the region's telecom capacity under an intruder (1 when switched off). Leads
+        are followed up over telecom: intercepts, tips and coordination with the police."""
+        m = self.model
+        coupling = m.cfg.couplings.cyber_slows_repair
+        if not coupling.enabled:
+            return 1.0
+        intruded = m.operators.intruded_until > m.hour
+        if not intruded.any():
+            return 1.0
+        telecom = float(m.population_share @ telecom_intrusion(m.world, intruded))
+        return 1.0 + coupling.strength * telecom
+
     def search(self, gen: np.random.Generator) -> None:
+        """Each active cell is found with the chance the find rate gives over the step (one
+        draw per cell, whether or not it is active, so the layout never shifts)."""
         m = self.model
         names = m.script.cell_names
         if not names or self.find_rate <= 0:
             return
-        p = -math.expm1(-self.find_rate * m.dt)
+        rate = self.find_rate
+        if m.cfg.couplings.cyber_slows_repair.enabled:
+            rate = rate / self.cyber_slowdown()
+        p = -math.expm1(-rate * m.dt)
         u = gen.random(len(names))
         campaign = m.campaign
         if campaign.active.any():  # usage (levers' engagement): a search with cells at large
@@ -267,11 +341,18 @@ class SecurityServices(Responder):
 
 
 class StrategicCommunication(Responder):
-    """Counter-messaging after activation: spreaders meet rebuttals and stop sooner."""
+    """Counter-messaging after activation: spreaders meet rebuttals and stop sooner, and
+    believers are corrected.
+
+    Its effort ``e`` (the lever's strength) multiplies the narratives' stifling rate by
+    ``1 + e`` and moves believers out of belief at ``population.narratives.correction_rate x e``
+    per hour (:meth:`abm.population.PopulationLayer.step`), both from activation on.
+    """
 
     @property
     def counter_messaging(self) -> float:
-        """Its counter-messaging effort: the stifling rate rises by this share once active."""
+        """Its counter-messaging effort: the stifling rate rises by this share once active, and
+        believers are corrected in proportion to it."""
         return float(self.model.responses.counter_messaging)
 
     def act(self) -> None:

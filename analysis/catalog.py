@@ -194,7 +194,10 @@ def main(argv: list[str] | None = None) -> int:
             done = done.assign(weighting="equal")
         for name, rows in done.groupby("weighting"):
             label = _total_label(str(name))
-            table = rows.groupby(["scenario", "mitigation"])["total_loss"].agg(["count", "mean"])
+            arm = ["scenario", "mitigation"]
+            if "couplings" in rows and rows.couplings.nunique() > 1:
+                arm.append("couplings")  # arms with couplings switched off (synergy sweeps)
+            table = rows.groupby(arm)["total_loss"].agg(["count", "mean"])
             table.columns = ["replicates", f"mean {label}"]
             print("\n" + table.to_string(float_format=lambda v: f"{v:14,.1f}"))
     for row in jobs[jobs.status != "complete"].itertuples():

@@ -516,16 +516,50 @@ def sector_reductions(summary: pd.DataFrame, baseline: str = "none") -> pd.DataF
 
 
 # ------------------------------------------------------------------------------ synergy
+#: The couplings option under which every coupling acts (configs/couplings/all.yaml), and the
+#: one under which none does.
+ALL_COUPLINGS = "all"
+NO_COUPLINGS = "none"
+#: The prefix of a couplings option that switches one coupling off.
+WITHOUT = "without_"
+
+
+def couplings_options(summary: pd.DataFrame) -> list[str]:
+    """The couplings options the rows were run under, ``all`` first (``all`` for results
+    written before the ``couplings`` column)."""
+    if "couplings" not in summary or summary.couplings.isna().all():
+        return [ALL_COUPLINGS]
+    names = sorted(str(c) for c in summary.couplings.dropna().unique())
+    return sorted(names, key=lambda c: (c != ALL_COUPLINGS, c != NO_COUPLINGS, c))
+
+
+def main_couplings(summary: pd.DataFrame) -> str:
+    """The couplings option the ordinary comparisons use: ``all`` when it ran, else the first."""
+    return couplings_options(summary)[0]
+
+
+def under_couplings(summary: pd.DataFrame, couplings: str | None = None) -> pd.DataFrame:
+    """The rows of one couplings option (default :func:`main_couplings`), so that arms are
+    identified by scenario and mitigation (results without the column are all ``all``)."""
+    if "couplings" not in summary:
+        return summary
+    name = couplings or main_couplings(summary)
+    return summary[summary.couplings.fillna(ALL_COUPLINGS) == name]
+
+
 def synergy(
     summary: pd.DataFrame,
     campaign: str = "hybrid_campaign",
     parts: Sequence[str] = ("sabotage_only", "cyber_only", "disinformation_only"),
     confidence: float = 0.95,
+    couplings: str | None = None,
 ) -> pd.DataFrame:
     """Campaign loss minus the sum of its parts' losses, per sector, paired by replicate.
 
+    Computed on the rows of one couplings option (``couplings``; default ``all`` when it ran).
     The ``total_loss`` row is under whatever weighting ``summary`` holds
     (:func:`with_weighting` first to choose one)."""
+    summary = under_couplings(summary, couplings)
     arm = summary[summary.mitigation == summary.mitigation.iloc[0]]
     by = arm.set_index(["scenario", "replicate"])
     replicates = sorted(set(arm.replicate))
@@ -549,15 +583,97 @@ def synergy(
     return pd.DataFrame(rows)
 
 
+def coupling_contributions(
+    summary: pd.DataFrame,
+    campaign: str = "hybrid_campaign",
+    parts: Sequence[str] = ("sabotage_only", "cyber_only", "disinformation_only"),
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """What each coupling contributes to the campaign's loss, on common random numbers.
+
+    For every couplings option the campaign ran under besides ``all`` (``without_<name>``:
+    one coupling off; ``none``: all off), the contribution is the campaign's ``total_loss``
+    with every coupling minus its loss under that option, paired by replicate, with a
+    percentile bootstrap interval; ``share`` is it over the campaign's loss. Where the parts
+    also ran under the option, ``synergy`` is the campaign's synergy under it
+    (:func:`synergy`), so how much of the synergy a coupling carries is visible too.
+
+    Returns:
+        One row per option: ``coupling`` (the coupling switched off, or ``all couplings``),
+        ``couplings`` (the option), ``campaign`` (mean loss under it), ``contribution``,
+        ``ci_low``, ``ci_high``, ``share``, ``pairs``, ``synergy``, ``synergy_ci_low``,
+        ``synergy_ci_high``; empty when the campaign ran under one option only.
+    """
+    options = couplings_options(summary)
+    columns = [
+        "coupling",
+        "couplings",
+        "campaign",
+        "contribution",
+        "ci_low",
+        "ci_high",
+        "share",
+        "pairs",
+        "synergy",
+        "synergy_ci_low",
+        "synergy_ci_high",
+    ]
+    if ALL_COUPLINGS not in options or len(options) < 2:
+        return pd.DataFrame(columns=columns)
+    rows_of = summary[(summary.scenario == campaign) & (summary.mitigation == "none")]
+    if rows_of.empty:
+        rows_of = summary[summary.scenario == campaign]
+        rows_of = rows_of[rows_of.mitigation == rows_of.mitigation.iloc[0]]
+    by = rows_of.assign(couplings=rows_of.couplings.fillna(ALL_COUPLINGS)).set_index(
+        ["couplings", "replicate"]
+    )["total_loss"]
+    if ALL_COUPLINGS not in by.index.get_level_values(0):
+        return pd.DataFrame(columns=columns)
+    whole = by.loc[ALL_COUPLINGS]
+    rows = []
+    for option in options[1:]:
+        if option not in by.index.get_level_values(0):
+            continue
+        off = by.loc[option]
+        d = (whole - off).dropna().to_numpy(dtype=float)
+        low, high = bootstrap_ci(d, confidence)
+        row = {
+            "coupling": "all couplings" if option == NO_COUPLINGS else option.removeprefix(WITHOUT),
+            "couplings": option,
+            "campaign": float(off.mean()),
+            "contribution": float(d.mean()) if len(d) else np.nan,
+            "ci_low": low,
+            "ci_high": high,
+            "share": float(d.mean() / whole.mean()) if len(d) and whole.mean() else np.nan,
+            "pairs": len(d),
+            "synergy": np.nan,
+            "synergy_ci_low": np.nan,
+            "synergy_ci_high": np.nan,
+        }
+        ran = set(summary[summary.couplings.fillna(ALL_COUPLINGS) == option].scenario)
+        if {campaign, *parts} <= ran:
+            total = synergy(summary, campaign, parts, confidence, option)
+            total = total.set_index("sector").loc["total_loss"]
+            row |= {
+                "synergy": total.synergy,
+                "synergy_ci_low": total.ci_low,
+                "synergy_ci_high": total.ci_high,
+            }
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
+
+
 def synergy_attempts(
     summary: pd.DataFrame,
     campaign: str = "hybrid_campaign",
     parts: Sequence[str] = ("sabotage_only", "cyber_only", "disinformation_only"),
+    couplings: str | None = None,
 ) -> pd.DataFrame:
     """Mean attempts per action (``n_<action>``) of the campaign, each part and their sum, so
     that whether the parts are a true split of the campaign is visible. When a part is named
     ``<action>_only``, the row ``part / campaign`` gives that part's attempts of its own action
-    over the campaign's (1 = matched)."""
+    over the campaign's (1 = matched). Computed on one couplings option (default ``all``)."""
+    summary = under_couplings(summary, couplings)
     arm = summary[summary.mitigation == summary.mitigation.iloc[0]]
     cols = [f"n_{a}" for a in ACTIONS if f"n_{a}" in arm]
     means = arm.groupby("scenario")[cols].mean()

@@ -37,10 +37,12 @@ def service_timeseries(timeseries: pd.DataFrame, outdir: Path, arms: list[str]) 
     """National service per sector over time: mean over replicates with a min-max band.
 
     Args:
-        timeseries: Rows of ``timeseries.parquet`` with a ``mitigation`` column added.
+        timeseries: Rows of ``timeseries.parquet`` with a ``mitigation`` column added (the
+            sector rows are drawn: sub-service rows, if any, are left out).
         arms: Mitigations to draw (for example ``none`` and the best-ranked one).
     """
-    ts = timeseries[timeseries.mitigation.isin(arms)].copy()
+    sectors = timeseries.subservice == "" if "subservice" in timeseries else True
+    ts = timeseries[timeseries.mitigation.isin(arms) & sectors].copy()
     ts["weighted"] = ts.service * ts.population
     national = ts.groupby(["mitigation", "replicate", "time_h", "sector"], as_index=False).agg(
         weighted=("weighted", "sum"), population=("population", "sum")

@@ -38,6 +38,8 @@ from analysis.compare import (
     TRANSIT_OUTCOMES,
     additivity,
     compare,
+    coupling_contributions,
+    couplings_options,
     engagement,
     increments,
     is_increment,
@@ -48,6 +50,7 @@ from analysis.compare import (
     synergy,
     synergy_attempts,
     total_label,
+    under_couplings,
     with_weighting,
 )
 from analysis.lever_robustness import (
@@ -181,7 +184,8 @@ def _table(
 
 def configs_compared(sweep_dir: Path, jobs: pd.DataFrame) -> pd.DataFrame:
     """Per job: scenario, mitigation, its levers (strength, start, investment, yearly cost and
-    lifetime), the levers removed, the weighting, seed, replicates and horizon."""
+    lifetime), the levers removed, the weighting, the couplings, seed, replicates and
+    horizon."""
     rows = []
     for row in jobs.itertuples():
         text = (job_dir(sweep_dir, row.job) / ".hydra" / "config.yaml").read_text()
@@ -205,6 +209,7 @@ def configs_compared(sweep_dir: Path, jobs: pd.DataFrame) -> pd.DataFrame:
                 "levers": levers,
                 "without": ", ".join(mitigation.get("without") or []) or "",
                 "weighting": (cfg.get("weighting") or {}).get("name", ""),
+                "couplings": (cfg.get("couplings") or {}).get("name", ""),
                 "seed": cfg["seed"],
                 "replicates": cfg["replicates"],
                 "horizon_days": cfg["horizon_days"],
@@ -291,6 +296,11 @@ def build_report(sweep_dir: str | Path, weighting: WeightingConfig | str | None 
     w = as_weighting(weighting or recorded_weighting(done))
     label = total_label(w)
     done = with_weighting(done, w)
+    # Arms are scenario x mitigation x couplings: every section but the synergy's reads the
+    # rows of one couplings option (all, when it ran), so arms stay paired by replicate.
+    options = couplings_options(done)
+    every_option = done
+    done = under_couplings(done)
     jobs = done.drop_duplicates("job")
     rep = Report(f"Hybrid threats and resilience in Belgium: {sweep_dir.name}")
     failed = catalog[catalog.status != "complete"].drop_duplicates("job")
@@ -304,6 +314,11 @@ def build_report(sweep_dir: str | Path, weighting: WeightingConfig | str | None 
         f"{label}: {describe(w)} (source: {w.source}). Other weightings: "
         f"`--weighting {'|'.join(WEIGHTINGS)}`."
     )
+    if len(options) > 1:
+        rep.text(
+            f"Couplings: {', '.join(options)}; every section but the synergy's shows the runs "
+            f"with couplings={options[0]}."
+        )
     if len(failed):
         rep.table(failed.set_index("job")[["status", "error"]])
 
@@ -341,7 +356,7 @@ def build_report(sweep_dir: str | Path, weighting: WeightingConfig | str | None 
     base_arm = done[done.mitigation == base_name]
     scenarios = set(done.scenario)
     if {"hybrid_campaign", *SYNERGY_PARTS} <= scenarios:
-        _synergy_section(rep, base_arm, label, fig_dir)
+        _synergy_section(rep, every_option[every_option.mitigation == base_name], label, fig_dir)
     compound = ("compound_storm", ("most_likely_enemy", "winter_storm"))
     if {compound[0], *compound[1]} <= scenarios:
         excess = synergy(base_arm[base_arm.scenario.isin([compound[0], *compound[1]])], *compound)
@@ -359,20 +374,21 @@ def build_report(sweep_dir: str | Path, weighting: WeightingConfig | str | None 
         "Person-hours lost per sector, the composite under the weighting named, unmet need "
         "(person-hours), lowest trust (0 to 1) and peak narrative reach (share)."
     )
-    means = done.groupby(["scenario", "mitigation"])[
+    keys = ["scenario", "mitigation"] + (["couplings"] if len(options) > 1 else [])
+    means = every_option.groupby(keys)[
         [f"loss_{s}" for s in SECTORS]
         + ["total_loss", "unmet_need_person_hours", "min_trust", "peak_belief"]
     ].mean()
     means.columns = [c.removeprefix("loss_") for c in means.columns]
-    if done.scenario.nunique() == 1:
+    if len(keys) == 2 and done.scenario.nunique() == 1:
         means = means.droplevel("scenario")
     else:
-        means.index = [f"{sc}: {m}" for sc, m in means.index]
-        means.index.name = "scenario: mitigation"
+        means.index = [": ".join(map(str, arm)) for arm in means.index]
+        means.index.name = ": ".join(keys)
     _table(rep, means.rename(columns={"total_loss": label}))
 
     rep.heading("Configs compared")
-    rep.table(configs_compared(sweep_dir, jobs))
+    rep.table(configs_compared(sweep_dir, every_option.drop_duplicates("job")))
     rep.heading("Provenance")
     prov = json.loads((job_dir(sweep_dir, jobs.job.iloc[0]) / "provenance.json").read_text())
     rep.text(
@@ -693,16 +709,20 @@ def _unmet_need_by_region(
 
 
 def _synergy_section(rep: Report, base_arm: pd.DataFrame, label: str, fig_dir: Path) -> None:
-    """Campaign minus the sum of its parts, with each arm's attempts so the split is visible."""
+    """Campaign minus the sum of its parts, with each arm's attempts so the split is visible;
+    then, where the campaign ran with couplings switched off, what each coupling contributes
+    and the synergy with all of them off."""
     data = base_arm[base_arm.scenario.isin(["hybrid_campaign", *SYNERGY_PARTS])]
-    syn = synergy(data)
+    main = couplings_options(data)[0]
+    syn = synergy(data, couplings=main)
     total = syn.set_index("sector").loc["total_loss"]
     rep.heading("Synergy of the hybrid campaign")
     rep.text(
         "Synergy = campaign loss minus the sum of the losses of its sabotage-only, "
         "cyber-only and disinformation-only parts, paired by replicate (same seeds); "
         "95% percentile bootstrap CI. Above 0: the synchronised campaign is worse than "
-        "its parts together. Sectors in person-hours; the last row under the weighting named."
+        "its parts together. Sectors in person-hours; the last row under the weighting named"
+        f"; couplings={main}."
     )
     rep.text(
         f"Synergy of {label}: "
@@ -723,9 +743,56 @@ def _synergy_section(rep: Report, base_arm: pd.DataFrame, label: str, fig_dir: P
         "parts are a true split of the campaign when each part's attempts of its own action "
         "match the campaign's ('part / campaign' near 1)."
     )
-    attempts = synergy_attempts(data)
+    attempts = synergy_attempts(data, couplings=main)
     _table(rep, attempts, formats=dict.fromkeys(attempts.columns, ".4g"))
     rep.figure(figures.synergy_bars(syn, fig_dir), "Synergy per sector with 95% CI.")
+    _couplings_section(rep, data, label, float(total.campaign))
+
+
+def _couplings_section(rep: Report, data: pd.DataFrame, label: str, campaign: float) -> None:
+    """Each coupling's contribution (the campaign with it off, on the same seeds) and the
+    synergy with all couplings off."""
+    table = coupling_contributions(data)
+    if table.empty:
+        return
+    rep.subheading("What each coupling contributes")
+    rep.text(
+        "Contribution = the campaign's loss with every coupling (couplings=all) minus its loss "
+        "with the coupling switched off (couplings=without_<name>; 'all couplings': "
+        "couplings=none), paired by replicate; 95% percentile bootstrap CI; share = "
+        "contribution / the campaign's loss. Synergy: the campaign's synergy with the "
+        f"coupling off, where its parts ran so too. All in {label}."
+    )
+    shown = pd.DataFrame(
+        {
+            "coupling": table.coupling,
+            "campaign with it off": table.campaign,
+            "contribution": [
+                _interval(v, lo, hi)
+                for v, lo, hi in zip(table.contribution, table.ci_low, table.ci_high, strict=True)
+            ],
+            "share": [f"{v:.1%}" if pd.notna(v) else "" for v in table.share],
+            "synergy with it off": [
+                "" if pd.isna(v) else _interval(v, lo, hi)
+                for v, lo, hi in zip(
+                    table.synergy, table.synergy_ci_low, table.synergy_ci_high, strict=True
+                )
+            ],
+            "pairs": table.pairs,
+        }
+    ).set_index("coupling")
+    _table(rep, shown, formats={"campaign with it off": ",.0f"})
+    off = table[table.couplings == "none"]
+    if len(off) and pd.notna(off.synergy.iloc[0]):
+        row = off.iloc[0]
+        share = row.synergy / row.campaign if row.campaign else float("nan")
+        rep.text(
+            "With all couplings off the campaign's synergy is "
+            + _interval(row.synergy, row.synergy_ci_low, row.synergy_ci_high)
+            + f", {share:.1%} of its loss ({row.campaign:,.0f}): what the instruments do "
+            "together through the infrastructure and the population they share, beyond the "
+            f"couplings (with them: {campaign:,.0f})."
+        )
 
 
 def _region_population(sweep_dir: Path, jobs: pd.DataFrame, place: str = "region") -> pd.Series:

@@ -31,7 +31,7 @@ from abm.calibration import evaluate, load_targets
 from abm.cascade import working_fixed_point
 from abm.interdependency import equilibrium, step
 from abm.metrics import loss_of_series
-from abm.narratives import never_reached_fraction, spread
+from abm.narratives import advance, never_reached_fraction
 
 
 @dataclass
@@ -101,7 +101,7 @@ def rumour_target(rate: float = 1.0, population: float = 1e7) -> Target:
     """Maki-Thompson final never-reached fraction, one spreader, at the model's 1 h step."""
     i, s = np.array([[1 - 1 / population]]), np.array([[1 / population]])
     for _ in range(20_000):
-        i, s = spread(i, s, rate, rate, np.array([1.0]), np.array([0]), 1.0, dt=1.0)
+        i, s, _ = advance(i, s, rate, rate, np.array([1.0]), np.array([0]), 1.0, dt=1.0)
         if s.max() < 1e-14:
             break
     return Target(

@@ -12,6 +12,7 @@ from analysis.compare import (
     additivity,
     bootstrap_ci,
     compare,
+    coupling_contributions,
     effect_size,
     engagement,
     holm,
@@ -278,6 +279,71 @@ def test_synergy_of_a_known_case():
     assert table.loc["total_loss", "synergy"] == pytest.approx(4.0 + 0.55)
     assert table.loc["total_loss", "ci_low"] < 4.55 < table.loc["total_loss", "ci_high"]
     assert table.loc["energy", "synergy"] == pytest.approx(4.0 / 9)
+
+
+CAMPAIGN = "hybrid_campaign"
+
+
+def couplings_summary() -> pd.DataFrame:
+    """The campaign and its parts under every coupling, all off, and one off: known losses."""
+    losses = {  # couplings -> scenario -> total loss
+        "all": {
+            "hybrid_campaign": 12.0,
+            "sabotage_only": 2.0,
+            "cyber_only": 3.0,
+            "disinformation_only": 2.0,
+        },
+        "none": {
+            "hybrid_campaign": 6.1,
+            "sabotage_only": 2.0,
+            "cyber_only": 3.0,
+            "disinformation_only": 1.0,
+        },
+        "without_local_recruits": {"hybrid_campaign": 10.0},
+    }
+    rows = []
+    for couplings, arms in losses.items():
+        for scenario, loss in arms.items():
+            for r in range(8):
+                row = {
+                    "scenario": scenario,
+                    "mitigation": "none",
+                    "couplings": couplings,
+                    "replicate": r,
+                    "seed": 0,
+                }
+                row.update({f"loss_{s}": loss / 9 for s in SECTORS})
+                row["total_loss"] = loss + (
+                    0.01 * r if (couplings, scenario) == ("all", CAMPAIGN) else 0
+                )
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_synergy_is_computed_under_one_couplings_option():
+    frame = couplings_summary()
+    every = synergy(frame).set_index("sector").loc["total_loss"]
+    assert every.synergy == pytest.approx(5.0 + 0.035) and every.pairs == 8
+    off = synergy(frame, couplings="none").set_index("sector").loc["total_loss"]
+    assert off.synergy == pytest.approx(0.1)
+    assert synergy_attempts(frame.assign(n_sabotage=1)).loc["hybrid_campaign", "n_sabotage"] == 1
+
+
+def test_each_couplings_contribution_is_the_campaign_with_it_minus_without_it():
+    table = coupling_contributions(couplings_summary()).set_index("coupling")
+    assert list(table.index) == ["all couplings", "local_recruits"]
+    every = 12.0 + 0.035
+    assert table.loc["local_recruits", "contribution"] == pytest.approx(every - 10.0)
+    assert table.loc["local_recruits", "share"] == pytest.approx((every - 10.0) / every)
+    assert (
+        table.loc["local_recruits", "ci_low"]
+        < every - 10.0
+        < table.loc["local_recruits", "ci_high"]
+    )
+    assert np.isnan(table.loc["local_recruits", "synergy"])  # its parts did not run
+    assert table.loc["all couplings", "contribution"] == pytest.approx(every - 6.1)
+    assert table.loc["all couplings", "synergy"] == pytest.approx(0.1)
+    assert coupling_contributions(couplings_summary().query("couplings == 'all'")).empty
 
 
 def test_the_synergy_attempts_show_whether_the_parts_split_the_campaign():

@@ -19,12 +19,18 @@ from abm.levers import LEVER_KINDS, LEVERS, engagement
 @pytest.fixture(scope="module")
 def composed() -> dict[str, RunConfig]:
     """The most likely enemy over 10 days (crews are never the bottleneck there), a grid shock
-    with a fast decision (measures active from hour 31, crews short: six substations and a data
-    centre down at once), and the combined package (every lever)."""
+    with a fast decision (measures active within hours, crews short: six substations and a data
+    centre down at once, none waiting for parts), and the combined package (every lever)."""
     return {
         "mle": load_config("most_likely_enemy", horizon_days=10),
         "grid": load_config(
-            "grid_shock", horizon_days=2, overrides=["responders.decision_delay_hours=1"]
+            "grid_shock",
+            horizon_days=2,
+            # every damaged substation repairable at once (no long-lead item to wait for)
+            overrides=[
+                "responders.decision_delay_hours=1",
+                "world.asset_types.substation.long_lead_probability=0",
+            ],
         ),
         "combined": load_config(overrides=["mitigation=combined"]),
     }

@@ -68,7 +68,7 @@ def test_a_dip_that_returns_after_recovering_counts_to_the_last_recovery():
 
 
 def test_the_model_loss_is_the_integral_of_its_national_service():
-    model = HybridThreatModel(load_config("grid_shock", horizon_days=10), rng=1)
+    model = HybridThreatModel(load_config("grid_shock", horizon_days=10), rng=0)
     model.run_model()
     s = model.summary()
     dependents = model.recorder.national_dependents

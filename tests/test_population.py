@@ -6,11 +6,21 @@ import pytest
 from abm import SECTORS, HybridThreatModel, load_config
 from abm.config import CohortConfig, NarrativeSeedConfig
 from abm.groups import GroupState, build_groups
-from abm.narratives import never_reached_fraction, spread
+from abm.narratives import advance, never_reached_fraction
 from abm.needs import meet_needs
 from abm.world import load_regions
 
 ENERGY = SECTORS.index("energy")
+
+
+def amplified(cfg, behaviour="panic_buying", seed_fraction=0.01):
+    """The narrative_only scenario's narrative, seeded in 1% (by default) of every cohort of
+    its regions and amplified for two days (an organic seed alone barely spreads: forgetting
+    outpaces it)."""
+    n = cfg.scenario.narratives[0]
+    n.behaviour, n.cohorts, n.amplification, n.amplification_hours = behaviour, [], 4.0, 48.0
+    n.seed_fraction = seed_fraction
+    return cfg
 
 
 def run(cfg, seed=0, replicate=0):
@@ -27,7 +37,7 @@ def test_maki_thompson_final_size_at_the_model_time_step(rate):
     i, s = np.array([[1 - 1 / n]]), np.array([[1 / n]])
     one = (np.array([1.0]), np.array([0]), 1.0)
     for _ in range(10_000):
-        i, s = spread(i, s, rate, rate, *one, dt=1.0)
+        i, s, _ = advance(i, s, rate, rate, *one, dt=1.0)
         if s.max() < 1e-14:
             break
     assert i[0, 0] == pytest.approx(never_reached_fraction(1.0), abs=1e-4)
@@ -40,8 +50,14 @@ def test_maki_thompson_final_size_through_the_model():
     cfg.population.cohorts = {
         "everyone": CohortConfig(share=1.0, trust=0.0, susceptibility=1.0, media_literacy=0.0)
     }
-    cfg.population.narratives.within_region_share = 1.0
+    cfg.population.behaviour.acting_cohort_factor = {}  # a cohort not named acts by factor 1
+    n = cfg.population.narratives
+    n.within_region_share = 1.0
+    # The pure case: no forgetting and no correction, spreading rate equal to stifling rate.
+    n.forgetting_rate = n.correction_rate = 0.0
+    n.contact_rate = n.stifling_rate = 0.5
     cfg.population.trust.loss_per_belief = 0.0  # keep acceptance fixed at 1
+    cfg.couplings.hardship_acceptance.enabled = False
     cfg.scenario.narratives = [
         NarrativeSeedConfig(name="rumour", at_hour=0, behaviour="distrust", seed_fraction=1e-7)
     ]
@@ -65,7 +81,7 @@ def test_explicit_euler_would_miss_it():
 def test_higher_trust_reaches_less_belief_on_the_same_seeds():
     peaks = {}
     for trust in (0.2, 0.8):
-        cfg = load_config("narrative_only", horizon_days=12)
+        cfg = amplified(load_config("narrative_only", horizon_days=12))
         for cohort in cfg.population.cohorts.values():
             cohort.trust = trust
         peaks[trust] = np.array(
@@ -122,7 +138,7 @@ def test_unmet_need_reaches_the_summary_and_groups_table():
 
 # ------------------------------------------------------------------------------ behaviour
 def test_panic_buying_without_damage_costs_food_water():
-    model = run(load_config("narrative_only", horizon_days=12), seed=2)
+    model = run(amplified(load_config("narrative_only", horizon_days=12)), seed=2)
     s = model.summary()
     assert not any(kind == "shock" for _, kind, _, _ in model.events)
     assert model.assets.working.all()
@@ -131,9 +147,7 @@ def test_panic_buying_without_damage_costs_food_water():
 
 
 def test_a_bank_run_narrative_costs_finance():
-    cfg = load_config("narrative_only", horizon_days=12)
-    cfg.scenario.narratives[0].behaviour = "bank_run"
-    model = run(cfg, seed=2)
+    model = run(amplified(load_config("narrative_only", horizon_days=12), "bank_run", 0.02), seed=2)
     s = model.summary()
     assert model.assets.working.all()
     assert s["loss_finance"] > 0

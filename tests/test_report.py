@@ -10,10 +10,11 @@ import matplotlib.image
 import pandas as pd
 import pytest
 
+from abm import SECTORS
 from abm.weighting import load_weighting
 from analysis.catalog import build_catalog
 from analysis.compare import increments, ranking
-from analysis.report import INCREMENTS_DIR, build_report
+from analysis.report import INCREMENTS_DIR, Report, _synergy_section, build_report
 from analysis.tables import readable
 from experiments.study import print_tables
 
@@ -180,7 +181,8 @@ def smoke_sweep(sweep_dir, preset: str, *overrides: str) -> None:
 
 
 def test_a_synergy_sweep_reports_its_synergy(tmp_path):
-    smoke_sweep(tmp_path, "synergy")
+    # every coupling on only (4 of the preset's 24 jobs); the couplings' section: below
+    smoke_sweep(tmp_path, "synergy", "couplings=all")
     build_report(tmp_path)
     md = (tmp_path / "report.md").read_text()
     assert "## Synergy of the hybrid campaign" in md and "figures/synergy.png" in md
@@ -193,3 +195,32 @@ def test_a_compound_sweep_reports_the_excess(tmp_path):
     smoke_sweep(tmp_path, "compound")
     build_report(tmp_path)
     assert "## Compound hazard" in (tmp_path / "report.md").read_text()
+
+
+def test_the_synergy_report_lists_each_couplings_contribution(tmp_path):
+    rows = []
+    losses = {"all": 12.0, "none": 6.0, "without_local_recruits": 10.0}
+    for couplings, campaign in losses.items():
+        for scenario, loss in (
+            ("hybrid_campaign", campaign),
+            ("sabotage_only", 2.0),
+            ("cyber_only", 3.0),
+            ("disinformation_only", 1.0),
+        ):
+            for r in range(6):
+                row = {"scenario": scenario, "mitigation": "none", "couplings": couplings}
+                row |= {"replicate": r, "seed": 0, "total_loss": loss + 0.1 * r * (loss > 3)}
+                row |= {f"loss_{s}": loss / 9 for s in SECTORS}
+                row |= {"n_sabotage": 1, "n_cyber": 1, "n_disinformation": 1}
+                rows.append(row)
+    rep = Report("synergy")
+    _synergy_section(
+        rep, pd.DataFrame(rows), "total_loss [weighting equal: person-hours]", tmp_path
+    )
+    md = rep.markdown(tmp_path)
+    assert "### What each coupling contributes" in md
+    table = md[md.index("### What each coupling contributes") :]
+    assert re.search(r"\| local_recruits +\| +10\S* +\| 2 \(95% CI", table), table
+    assert re.search(r"\| all couplings +\| +6\S* +\| 6 \(95% CI", table), table
+    # with all off, the campaign (6 + 0.1 r) minus its parts (6): 0.25 on average, 4.0%
+    assert "With all couplings off the campaign's synergy is 0 (95% CI 0 to 0), 4.0% " in md

@@ -32,36 +32,49 @@ def _stockpiles(days: float, targets: str, *extra: str) -> list[str]:
 
 
 def test_food_stock_runs_down_and_then_is_gone():
-    """A panic-buying shortage outlasts a six-hour stock: the stock falls step by step to
+    """A panic-buying shortage outlasts a stock of a few hours: the stock falls step by step to
     nothing, and while it lasted it covered part of the shortfall."""
-    cfg = load_config("narrative_only", overrides=_stockpiles(0.25, "food_water"), horizon_days=20)
+    # hoarding competes with normal need for food (extra_demand_competes=1): a real shortage
+    rationed = ["sectors.subservices.food.extra_demand_competes=1"]
+    cfg = load_config(
+        "narrative_only", overrides=[*_stockpiles(0.1, "food_water"), *rationed], horizon_days=20
+    )
     model, left = _run_stepwise(cfg, lambda m: m.responses.stock_left[FOOD])
     assert left[0] <= 6.0 and np.all(np.diff(left) <= 1e-12), "never refilled"
     assert left[-1] == 0.0, "a shortage longer than the stock empties it"
     assert np.isfinite(model.responses.stock_used_from[FOOD])
-    base = HybridThreatModel(load_config("narrative_only", horizon_days=20), rng=2)
+    base = HybridThreatModel(
+        load_config("narrative_only", overrides=rationed, horizon_days=20), rng=2
+    )
     base.run_model()
     assert model.loss[FOOD] < base.loss[FOOD], "the stock covered part of the shortfall"
 
 
-def _electricity(m: HybridThreatModel) -> float:
-    """Capacity of the working distribution grid (substations), the electricity itself."""
+def _substations(m: HybridThreatModel) -> np.ndarray:
+    """Which substations (the distribution grid, the electricity itself) work now."""
     w = m.world
-    grid = w.asset_type == w.type_names.index("substation")
-    return float(w.capacity[grid] @ m.assets.working[grid])
+    return m.assets.working[w.asset_type == w.type_names.index("substation")].copy()
 
 
 def test_fuel_keeps_generators_running_but_never_raises_electricity():
     """In a provincial blackout, fuel keeps generator-backed sites running longer, runs down,
-    and the grid's own capacity is the same, step for step, with or without it."""
+    and never brings back a substation that has no power: step for step, a substation works
+    with fuel and not without it only where it needs telecom (its control link, kept up by a
+    refuelled generator), never where power alone is missing."""
     horizon = 6
     base_cfg = load_config("regional_blackout", horizon_days=horizon)
     fuel_cfg = load_config(
         "regional_blackout", overrides=_stockpiles(0.25, "energy"), horizon_days=horizon
     )
-    base, grid0 = _run_stepwise(base_cfg, _electricity)
-    fuel, grid1 = _run_stepwise(fuel_cfg, _electricity)
-    np.testing.assert_array_equal(grid1, grid0)
+    base, grid0 = _run_stepwise(base_cfg, _substations)
+    fuel, grid1 = _run_stepwise(fuel_cfg, _substations)
+    w = base.world
+    substations = np.flatnonzero(w.asset_type == w.type_names.index("substation"))
+    telecom = w.resource_names.index("telecom")
+    needs_telecom = np.isin(substations, w.need_asset[w.need_resource == telecom])
+    assert not (grid0 & ~grid1).any(), "fuel never stops a substation"
+    kept = (grid1 & ~grid0).any(axis=0)
+    assert not (kept & ~needs_telecom).any(), "only through their control links"
     np.testing.assert_array_equal(fuel.sectors.capacity_factor, base.sectors.capacity_factor)
     assert fuel.responses.stock_left[ENERGY] < fuel.responses.stockpile[ENERGY], "fuel was used"
     drawn_base = base.assets.backup_drawn

@@ -176,9 +176,10 @@ def test_local_ray_sweep_equals_the_serial_run(small_serial, tmp_path):
 
 
 def test_every_preset_runs_at_smoke_size(tmp_path):
-    for preset, n_jobs in (("synergy", 4), ("scenario_matrix", 32)):
+    # the synergy preset under one couplings option (all six options make 24 jobs)
+    for preset, n_jobs, extra in (("synergy", 4, ("couplings=all",)), ("scenario_matrix", 32, ())):
         out = tmp_path / preset
-        sweep(out, f"+experiment={preset}", "size=smoke", launcher="joblib", n_jobs=2)
+        sweep(out, f"+experiment={preset}", "size=smoke", *extra, launcher="joblib", n_jobs=2)
         catalog = build_catalog(out)
         assert catalog.job.nunique() == n_jobs and (catalog.status == "complete").all()
         assert len(catalog) == 2 * n_jobs

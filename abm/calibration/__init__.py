@@ -32,6 +32,18 @@ natural units, over the target's regions (all regions if none are named):
   at the damage: both are fixed at the damage (:func:`agents.operator.draw_repairs`), so a
   months-long repair needs no months-long run.
 
+A sector outcome may name a ``subservice`` of its sector (``sectors.subservices``): its service
+instead of the sector's. Two metrics are of a sub-service's national sales (demand met, in
+units of normal demand, every step), for behaviour rather than outages:
+
+- ``peak_week_sales_rise``: the largest mean over a week of the sales, minus 1 (the rise of the
+  best week against a normal one, as retail panels report it);
+- ``sales_elevated_hours``: hours from the first to the last step with sales more than 10%
+  above normal (how long a buying peak lasted).
+
+A target of a sub-service runs its whole horizon (a narrative's effects outlast its scripted
+hour).
+
 Every evaluation runs replicates ``0..n-1`` of one seed (common random numbers): two values of a
 parameter are compared on the same worlds and draws, so the mean outcome is a smooth enough
 function of the parameter for root-finding.

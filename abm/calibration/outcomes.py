@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from abm.calibration.targets import SECTOR_METRICS, Outcome
+from abm.calibration.targets import SALES_METRICS, SECTOR_METRICS, Outcome
 from abm.config import RunConfig
+from abm.errors import ConfigError
 from abm.vocabulary import SECTORS
 
 
@@ -17,6 +18,8 @@ def outcome_of(model: Any, outcome: Outcome) -> tuple[float, bool]:
     was still going on at the horizon, so the value is a lower bound)."""
     w = model.world
     region_mask = w.regions.mask(outcome.regions) if outcome.regions else np.ones(w.regions.n, bool)
+    if outcome.metric in SALES_METRICS:
+        return _sales_outcome(model, outcome)
     if outcome.metric in SECTOR_METRICS:
         return _sector_outcome(model, outcome, region_mask)
     in_type = w.asset_type == w.type_names.index(outcome.asset_type)
@@ -31,19 +34,33 @@ def _end(model: Any) -> float:
     return float(model.steps * model.dt)
 
 
-def _service(model: Any, sector: int, region_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Recorded hours and the sector's service over the regions, weighted by its dependents,
-    for the rows recorded so far."""
+def _subservice(model: Any, name: str) -> int:
+    """The index of a sub-service of the run (sectors.subservices)."""
+    if name not in model.subservices.names:
+        known = ", ".join(model.subservices.names) or "none"
+        raise ConfigError("outcome.subservice", f"a sub-service of the run ({known}), got {name!r}")
+    return model.subservices.names.index(name)
+
+
+def _service(
+    model: Any, sector: int, region_mask: np.ndarray, subservice: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Recorded hours and the sector's (or its sub-service's) service over the regions,
+    weighted by the sector's dependents, for the rows recorded so far."""
     rows = -(-model.steps // model.recorder.every)
     dep = model.regional.dependents[region_mask, sector]
-    series = model.recorded_service[:rows, region_mask, sector]
+    if subservice is None:
+        series = model.recorded_service[:rows, region_mask, sector]
+    else:
+        u = _subservice(model, subservice)
+        series = model.recorder.subservice_service[:rows, region_mask, u]
     service = series @ dep / dep.sum() if dep.sum() > 0 else series.mean(axis=1)
     return model.recorded_hours[:rows], service
 
 
 def _sector_outcome(model: Any, outcome: Outcome, region_mask: np.ndarray) -> tuple[float, bool]:
     sector = SECTORS.index(outcome.sector)
-    hours, service = _service(model, sector, region_mask)
+    hours, service = _service(model, sector, region_mask, outcome.subservice)
     peak = float(1.0 - service.min())
     if outcome.metric == "peak_share_out":
         return peak, False
@@ -67,6 +84,34 @@ def _sector_outcome(model: Any, outcome: Outcome, region_mask: np.ndarray) -> tu
     h0, h1 = hours[last], hours[last + 1]
     back = h0 + (outcome.threshold - s0) / (s1 - s0) * (h1 - h0)
     return max(float(back) - start, 0.0), False
+
+
+#: Hours of the window of ``peak_week_sales_rise`` (a week: sales are reported per week).
+WEEK_HOURS = 168.0
+#: Rise of national sales above normal that counts as elevated (``sales_elevated_hours``):
+#: above the week-to-week noise of retail sales, a few percent.
+ELEVATED = 0.10
+
+
+def _sales_outcome(model: Any, outcome: Outcome) -> tuple[float, bool]:
+    """A sub-service's national sales (demand met, in units of normal demand) each step:
+    ``peak_week_sales_rise``, the largest mean over a week of sales, minus 1 (the rise of the
+    best week against a normal one, as retail panels report it); ``sales_elevated_hours``, the
+    hours from the first to the last step with sales more than ``ELEVATED`` above normal (how
+    long the peak lasted), censored if still elevated at the end."""
+    u = _subservice(model, str(outcome.subservice))
+    steps = model.steps
+    sales = model.recorder.subservice_sales[:steps, u]
+    if outcome.metric == "peak_week_sales_rise":
+        window = max(1, round(WEEK_HOURS / model.dt))
+        if len(sales) < window:
+            return float(sales.mean() - 1.0), True
+        sums = np.convolve(sales, np.ones(window), mode="valid")
+        return float(sums.max() / window - 1.0), False
+    high = np.flatnonzero(sales > 1.0 + ELEVATED)
+    if not high.size:
+        return 0.0, False
+    return float((high[-1] - high[0] + 1) * model.dt), bool(high[-1] + 1 >= len(sales))
 
 
 def _down_hours(model: Any, chosen: np.ndarray) -> tuple[float, bool]:
@@ -182,8 +227,8 @@ def run_until_settled(model: Any, outcome: Outcome) -> None:
     docstring).
     """
     cfg = model.cfg
-    if cfg.scenario.adversary_dimensions:
-        model.run_model()
+    if cfg.scenario.adversary_dimensions or outcome.subservice is not None:
+        model.run_model()  # a narrative's effects outlast its scripted hour: the whole horizon
         return
     after = _last_scripted_hour(cfg)
     w = model.world

@@ -22,7 +22,9 @@ ROLES: tuple[str, ...] = ("fit", "holdout")
 #: Metrics of a sector's service, and of the assets of a type.
 SECTOR_METRICS: tuple[str, ...] = ("outage_duration_hours", "peak_share_out", "restoration_hours")
 ASSET_METRICS: tuple[str, ...] = ("asset_down_hours", "repair_hours")
-METRICS: tuple[str, ...] = SECTOR_METRICS + ASSET_METRICS
+#: Metrics of a sub-service's national demand met (sales), from the recorder's series.
+SALES_METRICS: tuple[str, ...] = ("peak_week_sales_rise", "sales_elevated_hours")
+METRICS: tuple[str, ...] = SECTOR_METRICS + ASSET_METRICS + SALES_METRICS
 
 #: The fields of a target file, and of its outcome.
 FIELDS: tuple[str, ...] = (
@@ -49,6 +51,7 @@ OUTCOME_FIELDS: tuple[str, ...] = (
     "asset_type",
     "threshold",
     "from_hour",
+    "subservice",
 )
 
 #: Significant digits of a fitted value: finer than any target's spread resolves, coarse enough
@@ -66,6 +69,9 @@ class Outcome:
     asset_type: str | None = None
     threshold: float = 0.95
     from_hour: float | None = None
+    #: A sub-service of the sector (sectors.subservices): its service or sales, not the
+    #: sector's.
+    subservice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,8 +188,13 @@ def parse_target(raw: Any, label: str = "target") -> Target:
     if metric not in METRICS:
         raise bad("outcome.metric", f"one of {', '.join(METRICS)}, got {metric!r}")
     sector = out.get("sector")
-    if metric in SECTOR_METRICS and sector not in SECTORS:
+    if metric in SECTOR_METRICS + SALES_METRICS and sector not in SECTORS:
         raise bad("outcome.sector", f"a sector ({', '.join(SECTORS)}), got {sector!r}")
+    subservice = out.get("subservice")
+    if subservice is not None and not (isinstance(subservice, str) and subservice):
+        raise bad("outcome.subservice", f"a sub-service of sectors.subservices, got {subservice!r}")
+    if metric in SALES_METRICS and subservice is None:
+        raise bad("outcome.subservice", f"a sub-service (metric {metric} is of one)")
     asset_type = out.get("asset_type")
     if metric in ASSET_METRICS and not (isinstance(asset_type, str) and asset_type):
         raise bad("outcome.asset_type", f"an asset type of the world, got {asset_type!r}")
@@ -228,11 +239,12 @@ def parse_target(raw: Any, label: str = "target") -> Target:
         scenario=scenario,
         outcome=Outcome(
             metric=metric,
-            sector=sector if metric in SECTOR_METRICS else None,
+            sector=sector if metric in SECTOR_METRICS + SALES_METRICS else None,
             regions=tuple(regions),
             asset_type=asset_type if metric in ASSET_METRICS else None,
             threshold=threshold,
             from_hour=from_hour,
+            subservice=subservice,
         ),
         observed=observed,
         low=low,

@@ -20,6 +20,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
 from abm.config.adversary import AdversaryConfig, CellConfig, CyberConfig, DisinformationConfig
+from abm.config.couplings import COUPLINGS, CouplingsConfig
 from abm.config.declare import (
     COUNT,
     COUNT_OR_ZERO,
@@ -156,6 +157,8 @@ class RunConfig:
     outcomes: OutcomesConfig = field(default_factory=OutcomesConfig)
     #: How total_loss sums the sectors (configs/weighting/).
     weighting: WeightingConfig = MISSING
+    #: Mechanisms that couple the campaign's instruments (configs/couplings/).
+    couplings: CouplingsConfig = field(default_factory=CouplingsConfig)
     #: Design rows to run instead of the config as it is (global sensitivity analysis).
     design: DesignConfig = field(default_factory=DesignConfig)
 
@@ -167,6 +170,8 @@ def register_configs() -> None:
 
 
 __all__ = [
+    "COUPLINGS",
+    "CouplingsConfig",
     "AdversaryConfig",
     "AssetTypeConfig",
     "BehaviourConfig",

@@ -150,6 +150,16 @@ class CyberConfig:
     )
 
 
+#: What the amplification of a disinformation action rests on.
+AMPLIFICATION = (
+    "of the order of documented operations: inauthentic accounts made 10-20% of the posts about "
+    "targeted actors in the 2024 European elections (Trollrensics via the Guardian, July 2024); "
+    "1,366 Doppelganger accounts reached an audience of 4.6 million accounts on X in three weeks "
+    "(Counter Disinformation Network, 2024); value calibrated so that budget and tempo matter "
+    "(tests/test_narratives.py)"
+)
+
+
 @dataclass
 class DisinformationConfig:
     """What a disinformation action seeds."""
@@ -174,6 +184,23 @@ class DisinformationConfig:
         unit="share",
         valid=SHARE,
         plausible=(0.0005, 0.005),
+    )
+    amplification: float = param(
+        4.0,
+        doc="Each successful action also amplifies its narrative in the target region (bots, "
+        "paid reach, coordinated accounts): the region's spreading rate is raised by this "
+        "multiple while it lasts, and overlapping amplifications add up, so more actions "
+        "(budget) closer together (tempo) reach more people. An assumption, " + AMPLIFICATION + ".",
+        unit="factor per action",
+        valid=NON_NEGATIVE,
+        plausible=(1.0, 6.0),
+    )
+    amplification_hours: float = param(
+        48.0,
+        doc="Hours an action's amplification lasts.",
+        unit="h",
+        valid=NON_NEGATIVE,
+        plausible=(24.0, 96.0),
     )
 
 

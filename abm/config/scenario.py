@@ -88,7 +88,8 @@ class DroneIncursionConfig:
 
 @dataclass
 class MigrationPushConfig:
-    """Instrumentalised migration: people pushed at a border, needing reception there."""
+    """Instrumentalised migration: people pushed at a border, needing reception there, then in the
+    national network, until a place is opened for them (:mod:`abm.reception`)."""
 
     start_hour: float = _hour(MISSING, "Hour the push starts.")
     end_hour: float = param(
@@ -101,10 +102,31 @@ class MigrationPushConfig:
     region: str = param(MISSING, doc="The border region.", valid=REGION, source=SCENARIO)
     persons: float = param(
         MISSING,
-        doc="People arriving over the push (evenly), who need reception while it lasts.",
+        doc="People arriving over the push (evenly), who need reception until they are placed.",
         unit="persons",
         valid=NON_NEGATIVE,
         source=SCENARIO,
+    )
+    dispatch_hours: float = param(
+        72.0,
+        doc="Mean hours arrivals stay in reception in the border region before they are "
+        "registered and dispatched to a place in the national network (registration and "
+        "transport; no published figure for a border push).",
+        unit="h",
+        valid=POSITIVE,
+        plausible=(24.0, 336.0),
+    )
+    places_per_hour: float = param(
+        1.3,
+        doc="Places the reception network opens per hour for the push's arrivals (emergency "
+        "sites, containers, hotels): dispatched arrivals wait in the saturated network, beyond "
+        "its normal places, until one is opened for them. The rate is chosen among those Fedasil "
+        "reached: 2,904 places in the three months from 1 Nov 2021 (Knack), 1.3/h; 5,776 in "
+        "2019 (Fedasil), 0.66/h; 16,135 to 34,398 places from Jul 2015 to Jan 2016 (Agentschap "
+        "Integratie en Inburgering, via HLN), 3.8/h.",
+        unit="persons/h",
+        valid=POSITIVE,
+        plausible=(0.66, 3.8),
     )
 
 

@@ -22,7 +22,7 @@ from abm.config.declare import (
     Rule,
     param,
 )
-from abm.vocabulary import AREA_KINDS, CYBER_MODES, RESOURCE_SCOPES, SECTORS
+from abm.vocabulary import AREA_KINDS, BEHAVIOURS, CYBER_MODES, RESOURCE_SCOPES, SECTORS
 
 SECTOR = Choices(SECTORS)
 STATBEL = "Statbel, population by province (or municipality), 1 January 2019"
@@ -342,8 +342,78 @@ class WorldConfig:
 
 
 @dataclass
+class SubserviceConfig:
+    """A service within a sector with its own capacity and demand (food and drinking water in
+    food_water; cash and payments in finance): its own assets serve it, behaviours raise its
+    demand alone, and the sector's inoperability is the need-weighted mean of its
+    sub-services' (DESIGN.md section 3)."""
+
+    sector: str = param(MISSING, doc="The sector it belongs to.", valid=SECTOR, source=IDENTIFIER)
+    need_share: float = param(
+        MISSING,
+        doc="Its share of the sector's need: the weight of its inoperability in the sector's "
+        "(normalised over the sector's sub-services, so shares need not sum to 1). Cash: 33% "
+        "of the value of point-of-sale and person-to-person payments in Belgium in 2019, 58% "
+        "of their number (ECB SPACE 2019, via Le Soir, 2 December 2020); food against "
+        "drinking water: assumption.",
+        unit="share",
+        valid=SHARE,
+        source="ECB SPACE 2019 via Le Soir, 2 Dec 2020 (cash); assumption",
+        scale=(0.4, 1.6),
+    )
+    asset_types: list[str] = param(
+        doc="The asset types that serve it; every asset type of the sector serves exactly one "
+        "of its sub-services.",
+        valid=Rule("asset types of world.asset_types in the sector"),
+        source=IDENTIFIER,
+        factory=list,
+    )
+    behaviour: str = param(
+        "",
+        doc="The behaviour that raises its demand (panic buying: retail food and bottled "
+        "water, not tap water; a bank run: cash, not payments); empty for none. A sector "
+        "with sub-services takes behaviour demand only through them.",
+        valid=Choices(("", *BEHAVIOURS)),
+        source=STRUCTURE,
+    )
+    restock_lag_hours: float = param(
+        0.0,
+        doc="Hours after demand exceeds the assets' capacity until extra deliveries arrive "
+        "(retailers and distributors restocking more often than normal); 0: no restocking. "
+        "Food: a day (extra lorry runs and shelves filled again the morning after the rush of "
+        "12 March 2020, Belga via HLN, 14 March 2020).",
+        unit="h",
+        valid=NON_NEGATIVE,
+        source="Belga via HLN, 14 March 2020 (food); assumption",
+        scale=(0.5, 3.0),
+    )
+    restock_ceiling: float = param(
+        0.0,
+        doc="Most extra deliveries, as a share of normal demand (scaled by the share of the "
+        "sub-service's assets working). Food: twice the normal flow with the 15% reserve "
+        "margin (Comeos, 13 March 2020: twice the demand needs twice the lorries and drivers, "
+        "RTL Info); 1.5 to 2 times normal flow is the range.",
+        unit="share of demand",
+        valid=NON_NEGATIVE,
+        source="Comeos via RTL Info, 13 March 2020 (food); assumption",
+        scale=(0.4, 1.0),
+    )
+    extra_demand_competes: float = param(
+        1.0,
+        doc="Share of the demand that a behaviour adds (hoarding, a run on cash) that competes "
+        "with normal need for the sub-service's capacity: 1, every purchase gets the same share "
+        "(the service level falls with the whole demand); 0, normal needs are met first (the "
+        "extra demand only takes what is left: purchase limits, shelves refilled during the "
+        "day). Sales still meet as much of the whole demand as capacity allows.",
+        unit="share",
+        valid=SHARE,
+        plausible=(0.0, 0.5),
+    )
+
+
+@dataclass
 class SectorsConfig:
-    """The sector layer: interdependency (IIM), recovery rates, spare capacity."""
+    """The sector layer: interdependency (IIM), recovery rates, spare capacity, sub-services."""
 
     interdependency_file: str = param(
         "interdependency.csv",
@@ -375,3 +445,5 @@ class SectorsConfig:
         scale=(0.5, 2.0),
         factory=dict,
     )
+    #: Sub-services by name (abm/subservices.py); sectors without any work as one service.
+    subservices: dict[str, SubserviceConfig] = field(default_factory=dict)

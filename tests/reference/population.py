@@ -14,10 +14,13 @@ It exists for two reasons only:
 
 It is not used by the model. It reproduces, to floating-point rounding, everything
 ``PopulationLayer.step(inoperability, hour)`` does: the calm step at rest, needs and household
-stocks, Maki-Thompson spreading integrated with the same RK4 sub-steps (same number of
-sub-steps, same four stages, same clipping), the decay of behaviour, trust, displacement and
-return, and the regional demand matrix; and the events ``seed``, ``seed_groups``,
-``evacuate``, ``add_prebunking`` and ``stifling_multiplier``.
+stocks, Maki-Thompson spreading with forgetting and correction integrated with the same RK4
+sub-steps (same number of sub-steps, same four stages, same clipping) and the exact fading of
+belief once nobody spreads, acceptance raised by the hardship_acceptance coupling and by
+amplifications under way, acting as a share of new believers (capped by belief), the decay of
+behaviour, trust, displacement and return, and the regional demand matrix; and the events
+``seed``, ``seed_groups`` (with amplification), ``evacuate``, ``add_prebunking`` and
+``stifling_multiplier`` (which also sets the correction).
 
 Displaced members are booked as the layer books them: by destination *area* (the province),
 spread inside an area over its regions in proportion to this step's weights, and never in
@@ -56,7 +59,14 @@ from scipy.special import ndtr, ndtri
 
 from abm.api import as_run_config
 from abm.config import NarrativeSeedConfig, PopulationConfig, RunConfig
-from abm.population import REST_TOLERANCE, PopulationLayer, build_groups
+from abm.config.couplings import HardshipAcceptanceConfig
+from abm.population import (
+    REST_TOLERANCE,
+    VISIBLE_SECTORS,
+    PopulationLayer,
+    acting_shares,
+    build_groups,
+)
 from abm.sectors import SECTOR_INDEX, SECTORS
 from abm.vocabulary import BEHAVIOURS
 from abm.world import Regions, load_regions
@@ -125,6 +135,8 @@ class GroupAgent(mesa.Agent):
         self.ignorant = [1.0] * n_narratives
         self.spreader = [0.0] * n_narratives
         self.acting = [0.0] * n_narratives
+        #: Per narrative, the share of new believers who act (by behaviour and cohort).
+        self.act_share = [model.act_table[b][index] for b in model.behaviour_of]
         #: Summed reach of all narratives, as of the last step that spread them (the layer's
         #: ``_belief``: seeding alone does not change it).
         self.belief = 0.0
@@ -145,7 +157,9 @@ class GroupAgent(mesa.Agent):
         self._s: list[float] = []
         self._xi: list[float] = []
         self._xs: list[float] = []
-        self._k: list[tuple[list[float], list[float]]] = []
+        self._k: list[tuple[list[float], list[float], list[float]]] = []
+        #: New acceptances per narrative over the step (integrated with the RK4 stages).
+        self._a: list[float] = []
 
     # ---------------------------------------------------------------- narratives (RK4)
     def prepare_spread(self) -> None:
@@ -157,11 +171,18 @@ class GroupAgent(mesa.Agent):
             * (1.0 - self.media_literacy)
             * (1.0 - nc.trust_discount * self.trust)
         )
+        if m.hardship_acceptance is not None:
+            pressure = max(self.hardship, m.visible[self.region])
+            acceptance = min(acceptance * (1.0 + m.hardship_acceptance.strength * pressure), 1.0)
         for effect, decay, reach, start in self.prebunking:
             d = effect * math.exp(-(m.hour - start) / decay)
             p = min(max(acceptance, 1e-12), 1 - 1e-12)
             acceptance = (1 - reach) * p + reach * float(ndtr(float(ndtri(p)) - d))
         self._rate = [cv * acceptance for cv in m.contact_virality]
+        if m.boost is not None:
+            self._rate = [
+                r * (1.0 + b[self.index]) for r, b in zip(self._rate, m.boost, strict=True)
+            ]
 
     def start_spread(self, region_weight: list[float], nation_weight: float) -> None:
         """Mixing weights from members at home, and the sub-step state from the old state."""
@@ -172,27 +193,39 @@ class GroupAgent(mesa.Agent):
         self._s = list(self.spreader)
         self._xi, self._xs = self._i, self._s
         self._k = []
+        self._a = [0.0] * len(self._i)
 
     def rk_stage(self, stage: int, h: float) -> None:
         """One RK4 stage, from the model's mixing sums of the previous stage's values."""
         m = self.model
         region_s, region_k, nation_s, nation_k = m.met
         r = self.region
-        stifle = m.stifle_rate
+        stifle, forget = m.stifle_rate, m.forget_rate
         ki: list[float] = []
         ks: list[float] = []
+        ka: list[float] = []
         for n, (i, s, rate) in enumerate(zip(self._xi, self._xs, self._rate, strict=True)):
             new = rate * i * (region_s[n][r] + nation_s[n])
-            ki.append(-new)
-            ks.append(new - stifle * s * (region_k[n][r] + nation_k[n]))
-        self._k.append((ki, ks))
+            ds = new - stifle * s * (region_k[n][r] + nation_k[n])
+            if forget > 0:  # believers forget (or are corrected) and become ignorant again
+                ki.append(-new + forget * (1.0 - i))
+                ks.append(ds - forget * s)
+            else:
+                ki.append(-new)
+                ks.append(ds)
+            ka.append(new)
+        self._k.append((ki, ks, ka))
         if stage < 3:
             f = h if stage == 2 else 0.5 * h
             self._xi = [i + f * k for i, k in zip(self._i, ki, strict=True)]
             self._xs = [s + f * k for s, k in zip(self._s, ks, strict=True)]
             return
-        (k1i, k1s), (k2i, k2s), (k3i, k3s), _ = self._k
+        (k1i, k1s, k1a), (k2i, k2s, k2a), (k3i, k3s, k3a), _ = self._k
         w = h / 6.0
+        self._a = [
+            x + w * (a + 2 * b + 2 * c + d)
+            for x, a, b, c, d in zip(self._a, k1a, k2a, k3a, ka, strict=True)
+        ]
         self._i = [
             i + w * (a + 2 * b + 2 * c + d)
             for i, a, b, c, d in zip(self._i, k1i, k2i, k3i, ki, strict=True)
@@ -254,15 +287,20 @@ class GroupAgent(mesa.Agent):
         unmet = [u + x for u, x in zip(self.unmet, step_unmet, strict=True)]
         unmet_fraction = min(sum(step_unmet) / (self.size * dt * m.need_scale), 1.0)
 
-        # Behaviour fades; new believers start acting.
+        # Behaviour fades; a share of new believers start acting; nobody acts on what they no
+        # longer believe.
         acting = [a * m.acting_decay for a in self.acting]
         ignorant, spreader, belief = self.ignorant, self.spreader, self.belief
         if m.spreading:
             ignorant, spreader = self._i, self._s
             acting = [
-                a + (old - new) for a, old, new in zip(acting, self.ignorant, ignorant, strict=True)
+                min(a + share * max(new, 0.0), 1.0 - i)
+                for a, share, new, i in zip(acting, self.act_share, self._a, ignorant, strict=True)
             ]
             belief = sum(1.0 - i for i in ignorant)
+        elif m.forgetting:
+            ignorant, spreader, belief = self._forgotten()
+            acting = [min(a, 1.0 - i) for a, i in zip(acting, ignorant, strict=True)]
         acting = [0.0 if a < 1e-12 else a for a in acting]
 
         # Trust.
@@ -312,9 +350,20 @@ class GroupAgent(mesa.Agent):
             "own_ok": own_ok,
         }
 
+    def _forgotten(self) -> tuple[list[float], list[float], float]:
+        """With nobody spreading, belief decays at the forgetting rate (exactly over the step):
+        the new ignorant and spreader fractions and summed reach."""
+        keep = self.model.keep_belief
+        ignorant = [1.0 - (1.0 - i) * keep for i in self.ignorant]
+        spreader = [s * keep for s in self.spreader]
+        return ignorant, spreader, sum(1.0 - i for i in ignorant)
+
     def calm_step(self) -> None:
-        """The step at rest: trust recovers and drifts with belief; hardship fades."""
+        """The step at rest: belief fades; trust recovers and drifts with belief; hardship
+        fades."""
         m = self.model
+        if m.forgetting:
+            self.ignorant, self.spreader, self.belief = self._forgotten()
         t = m.cfg.trust
         # update_trust with no unmet need, written out term by term as the layer computes it.
         change = (
@@ -350,6 +399,7 @@ class ReferencePopulationModel(mesa.Model):
         dt: float,
         *,
         rng: int | None = 0,
+        hardship_acceptance: HardshipAcceptanceConfig | None = None,
     ) -> None:
         super().__init__(rng=rng)
         # Mesa replaced ``self.step`` by its wrapper (count the step, advance time, call the
@@ -378,6 +428,23 @@ class ReferencePopulationModel(mesa.Model):
         self.hardship_step = min(1.0, self.dt / b.hardship_hours)
         self.return_step = -math.expm1(-b.return_rate * self.dt)
         self.behaviour_of = [BEHAVIOURS.index(n.behaviour) for n in self.narratives]
+        #: Per behaviour and group, the share of new believers who act.
+        self.act_table: list[list[float]] = acting_shares(cfg, self.groups).tolist()
+        self.hardship_acceptance = (
+            hardship_acceptance
+            if hardship_acceptance is not None and hardship_acceptance.enabled
+            else None
+        )
+        #: Per region, the mean inoperability of the visible sectors this step.
+        self.visible: list[float] = [0.0] * regions.n
+        #: Amplifications under way: [narrative, per group chosen, added multiple, steps left].
+        self.amplifications: list[list[Any]] = []
+        #: This step's added multiple of the spreading rate per narrative and group, or None.
+        self.boost: list[list[float]] | None = None
+        #: Whether belief only fades this step (nobody spreads; forgetting or correction on).
+        self.forgetting = False
+        self.forget_rate = 0.0
+        self.keep_belief = 1.0
         self.contact_virality = [
             cfg.narratives.contact_rate * float(n.virality) for n in self.narratives
         ]
@@ -385,6 +452,8 @@ class ReferencePopulationModel(mesa.Model):
         self.reception = [
             p / total_population * cfg.reception_baseline_persons for p in self.population
         ]
+        #: Per region, displaced people placed in an emergency shelter.
+        self.sheltered = [0.0] * regions.n
         #: Multiplier of the stifling rate (strategic communication raises it).
         self.stifling_multiplier = 1.0
         self.hour = 0.0
@@ -437,6 +506,14 @@ class ReferencePopulationModel(mesa.Model):
 
     def _update(self, inoperability: np.ndarray, hour: float) -> None:
         self.hour = hour
+        self._amplification()
+        nc = self.cfg.narratives
+        self.forget_rate = nc.forgetting_rate + nc.correction_rate * max(
+            self.stifling_multiplier - 1.0, 0.0
+        )
+        self.keep_belief = math.exp(-self.forget_rate * self.dt)
+        believed = any(i < 1.0 for agent in self.group_agents for i in agent.ignorant)
+        self.forgetting = self.forget_rate > 0 and believed
         if self.at_rest and not inoperability.any():
             self.agents.shuffle_do("calm_step")
             self.agents.shuffle_do("advance")
@@ -455,11 +532,30 @@ class ReferencePopulationModel(mesa.Model):
         for agent in self.group_agents:
             largest_spreader = max(largest_spreader, *agent.spreader, 0.0)
         self.spreading = bool(self.narratives) and largest_spreader > 1e-12
+        self.forgetting = self.forgetting and not self.spreading
+        self.visible = [sum(row[k] for k in VISIBLE_SECTORS) / 3.0 for row in self.shortfall]
         if self.spreading:
             self._spread()
         self.agents.shuffle_do("step")
         self.agents.shuffle_do("advance")
         self._after_step()
+
+    def _amplification(self) -> None:
+        """This step's added multiple of the spreading rate per narrative and group (the sum
+        of the amplifications under way); counts their steps down."""
+        if not self.amplifications:
+            self.boost = None
+            return
+        boost = [[0.0] * self.groups.n for _ in self.narratives]
+        for index, chosen, strength, _ in self.amplifications:
+            row = boost[index]
+            for g, hit in enumerate(chosen):
+                if hit:
+                    row[g] += strength
+        self.boost = boost
+        for a in self.amplifications:
+            a[3] -= 1
+        self.amplifications = [a for a in self.amplifications if a[3] > 0]
 
     def _by_area(self, per_region: list[float]) -> list[float]:
         out = [0.0] * self.n_areas
@@ -499,7 +595,7 @@ class ReferencePopulationModel(mesa.Model):
         return [d / total for d in dest]
 
     def _spread(self) -> None:
-        """Integrate the narratives over the step: RK4 on sub-steps, as ``narratives.spread``."""
+        """Integrate the narratives over the step: RK4 on sub-steps, as ``narratives.advance``."""
         nc = self.cfg.narratives
         n_regions = self.regions.n
         self.agents.shuffle_do("prepare_spread")
@@ -511,7 +607,7 @@ class ReferencePopulationModel(mesa.Model):
             region_weight[agent.region] += agent.home
             nation_weight += agent.home
         self.stifle_rate = nc.stifling_rate * self.stifling_multiplier
-        bound = largest_rate + max(self.stifle_rate, 0.0)
+        bound = largest_rate + max(self.stifle_rate, 0.0) + max(self.forget_rate, 0.0)
         self.n_substeps = max(1, math.ceil(bound * self.dt / nc.max_substep_rate))
         h = self.dt / self.n_substeps
         region_weight = [w if w > 0 else 1.0 for w in region_weight]
@@ -593,6 +689,17 @@ class ReferencePopulationModel(mesa.Model):
         present = [h + a for h, a in zip(at_home, arrived, strict=True)]
         total_present = sum(present)
         self._present_share = [p / total_present for p in present]
+        # Emergency shelter opens for those who need public shelter, shared by unplaced need.
+        need = [a * b.reception_share for a in arrived]
+        self.sheltered = [min(s, n) for s, n in zip(self.sheltered, need, strict=True)]
+        unplaced = [n - s for n, s in zip(need, self.sheltered, strict=True)]
+        total_unplaced = sum(unplaced)
+        if total_unplaced > 0.0:
+            frac = min(1.0, self.cfg.shelter_places_per_hour * self.dt / total_unplaced)
+            for r in range(n_regions):
+                opened = unplaced[r] * frac
+                self.sheltered[r] += opened
+                unplaced[r] -= opened
         demand = []
         for r in range(n_regions):
             den = at_home[r] if at_home[r] > 0 else 1.0
@@ -601,7 +708,7 @@ class ReferencePopulationModel(mesa.Model):
             row[FOOD_WATER] = scale * (1.0 + b.panic_buying_gain * (panic[r] / den))
             row[FINANCE] = scale * (1.0 + b.bank_run_gain * (bank_run[r] / den))
             row[HEALTH] = scale + care[r] / self.population[r]
-            row[POPULATION_FLOWS] = 1.0 + arrived[r] * b.reception_share / self.reception[r]
+            row[POPULATION_FLOWS] = 1.0 + unplaced[r] / self.reception[r]
             demand.append(row)
         self._demand = demand
         self.min_trust = min(self.min_trust, self._national_trust())
@@ -624,10 +731,20 @@ class ReferencePopulationModel(mesa.Model):
             (regions is None or regions[a.region]) and (not cohorts or a.cohort in cohorts)
             for a in self.group_agents
         ]
-        self.seed_groups(index, np.array(target), n.seed_fraction)
+        self.seed_groups(
+            index, np.array(target), n.seed_fraction, n.amplification, n.amplification_hours
+        )
 
-    def seed_groups(self, index: int, target: np.ndarray, fraction: float) -> None:
-        """Turn ``fraction`` of each target group (mask or indices) into spreaders."""
+    def seed_groups(
+        self,
+        index: int,
+        target: np.ndarray,
+        fraction: float,
+        amplification: float = 0.0,
+        hours: float = 0.0,
+    ) -> None:
+        """Turn ``fraction`` of each target group (mask or indices) into spreaders (a share of
+        them act), and amplify the narrative there for ``hours`` (whole steps, rounded up)."""
         chosen = np.zeros(self.groups.n, dtype=bool)
         chosen[target] = True
         for agent, hit in zip(self.group_agents, chosen.tolist(), strict=True):
@@ -635,7 +752,10 @@ class ReferencePopulationModel(mesa.Model):
                 moved = min(fraction, agent.ignorant[index])
                 agent.ignorant[index] -= moved
                 agent.spreader[index] += moved
-                agent.acting[index] += moved
+                agent.acting[index] += agent.act_share[index] * moved
+        steps = math.ceil(hours / self.dt - 1e-9)
+        if amplification > 0 and steps > 0:
+            self.amplifications.append([index, chosen.tolist(), float(amplification), steps])
         self.at_rest = False
 
     def evacuate(
@@ -824,6 +944,8 @@ def default_inputs(
                 at_hour=0.0,
                 virality=d.virality,
                 seed_fraction=d.seed_fraction,
+                amplification=d.amplification,
+                amplification_hours=d.amplification_hours,
             )
             for b in BEHAVIOURS
         ]
