@@ -7,6 +7,9 @@ and what they do.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import numpy as np
 
 from abm.config import BehaviourConfig, PopulationConfig
@@ -21,10 +24,12 @@ ENERGY, FOOD_WATER, HEALTH, POPULATION_FLOWS, FINANCE = (
 #: The behaviours that raise demand, the field of their gain, and the sector whose demand they
 #: raise as a whole (a sector with sub-services takes them only through the sub-service that
 #: names the behaviour: abm/subservices.py).
-DEMAND_BEHAVIOURS: dict[str, tuple[str, int]] = {
-    "panic_buying": ("panic_buying_gain", FOOD_WATER),
-    "bank_run": ("bank_run_gain", FINANCE),
-}
+DEMAND_BEHAVIOURS: Mapping[str, tuple[str, int]] = MappingProxyType(
+    {
+        "panic_buying": ("panic_buying_gain", FOOD_WATER),
+        "bank_run": ("bank_run_gain", FINANCE),
+    }
+)
 
 
 def meet_needs(

@@ -45,7 +45,7 @@ __all__ = ["REST_TOLERANCE", "Groups", "GroupState", "PopulationLayer", "build_g
 
 
 #: Sectors whose outage people see (the regional visible outage of the hardship coupling).
-VISIBLE_SECTORS = [SECTOR_INDEX[s] for s in ("energy", "food_water", "telecom")]
+VISIBLE_SECTORS = tuple(SECTOR_INDEX[s] for s in ("energy", "food_water", "telecom"))
 
 
 def acting_shares(cfg: PopulationConfig, groups: Groups) -> np.ndarray:
