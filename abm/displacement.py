@@ -42,7 +42,7 @@ class Whereabouts:
 
     def _own(self, displaced: np.ndarray) -> np.ndarray:
         """Per group, members displaced inside their own area."""
-        return displaced[np.arange(self.groups.n), self.groups.area] * self.own_ok
+        return displaced[self.groups.rows, self.groups.area] * self.own_ok
 
     def arrivals(self, displaced: np.ndarray) -> np.ndarray:
         """Displaced people present in each region."""
@@ -78,10 +78,9 @@ class Whereabouts:
         """Per group, the share of its leavers going to each area, by ``weight`` per region
         (its own region excluded); rows of groups with nowhere to go are 0."""
         g = self.groups
-        dest = np.broadcast_to(
-            np.bincount(g.region_area, weights=weight, minlength=g.n_areas), (g.n, g.n_areas)
-        ).copy()
-        dest[np.arange(g.n), g.area] -= weight[g.region]
+        per_area = np.bincount(g.region_area, weights=weight, minlength=g.n_areas)
+        dest = np.repeat(per_area[None, :], g.n, axis=0)
+        dest[g.rows, g.area] -= weight[g.region]
         np.maximum(dest, 0.0, out=dest)
         total = dest.sum(axis=1, keepdims=True)
         return np.divide(dest, total, out=np.zeros_like(dest), where=total > 0)

@@ -41,6 +41,8 @@ class Groups:
     region_sums: RegionSums
     area_sums: RegionSums
     n_areas: int
+    #: (G,) 0 .. G - 1, to index one cell per group (row g, column of g's own area).
+    rows: np.ndarray
 
     @property
     def n(self) -> int:
@@ -79,6 +81,7 @@ def build_groups(cfg: PopulationConfig, regions: Regions) -> Groups:
         region_sums=RegionSums(region, regions.n),
         area_sums=RegionSums(region_area, len(area_index)),
         n_areas=len(area_index),
+        rows=np.arange(len(region)),
     )
 
 

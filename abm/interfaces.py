@@ -8,6 +8,7 @@ event, damage assets, let intruders in, compromise assets, trip assets).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -67,6 +68,9 @@ class ModelView(Protocol):
     people: PopulationLayer
     transit: Transit
     crisis_centre: CrisisView
+    #: Per region, the share of telecom capacity under an intruder, given per operator
+    #: whether one is inside (agents.operator.TelecomIntrusion).
+    telecom_intrusion: Callable[[np.ndarray], np.ndarray]
 
     @property
     def population_share(self) -> np.ndarray: ...

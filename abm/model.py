@@ -42,10 +42,10 @@ from abm.world import build_world
 from agents.adversary import AdversaryCell
 from agents.operator import (
     InfrastructureOperator,
+    TelecomIntrusion,
     dispatch_crews,
     draw_repairs,
     repair_slowdown,
-    telecom_intrusion,
 )
 from agents.population import PopulationGroup
 from agents.responders import CrisisCentre, Defence, SecurityServices, StrategicCommunication
@@ -116,6 +116,9 @@ class HybridThreatModel(mesa.Model):
         cells = cfg.adversary.cells if dims else {}
         self.assets = AssetState.intact(w)
         self.operators = OperatorState.built(w)
+        #: Per region, the share of telecom capacity under an intruder (coupling
+        #: cyber_slows_repair), given which operators have one inside.
+        self.telecom_intrusion = TelecomIntrusion(w)
         self.sectors = SectorState.whole(w.regions.n, margin)
         #: Sub-services of sectors (abm/subservices.py), their state, and the capacity of
         #: their own assets (recomputed with the sectors').
@@ -228,9 +231,7 @@ class HybridThreatModel(mesa.Model):
         slow = self.cfg.couplings.cyber_slows_repair
         intruded = self.operators.intruded_until > self.hour
         slowdown = (
-            repair_slowdown(
-                telecom_intrusion(self.world, intruded), intruded, self.world, slow.strength
-            )
+            repair_slowdown(self.telecom_intrusion(intruded), intruded, self.world, slow.strength)
             if slow.enabled and self.assets.damaged.any()
             else None
         )

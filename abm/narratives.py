@@ -9,8 +9,9 @@ continuous time, for group ``g`` (Daley & Kendall 1965; Maki & Thompson 1973, wi
     ds_g/dt =  lambda_g i_g m(s)_g - alpha s_g m(1 - i)_g - delta s_g
 
 where ``m(x)_g`` is what group ``g`` meets: a share ``w`` of its contacts in its own region and
-``1 - w`` nationally, population-weighted (:class:`Mixing`). It costs O(groups), never a dense
-groups x groups matrix. A narrative's *reach* (belief) in a group is ``1 - i``.
+``1 - w`` nationally, population-weighted (:class:`Mixing`). On large worlds it costs
+O(groups), never a dense groups x groups matrix; on small ones that matrix is the cheaper
+form. A narrative's *reach* (belief) in a group is ``1 - i``.
 
 **The pure case.** With ``delta = 0`` this is the Maki-Thompson model. For one well-mixed group
 with ``lambda = alpha`` and one initial spreader in a large population, the fraction that never
@@ -77,6 +78,15 @@ class RegionSums:
         self.contiguous = len(self.starts) == n_regions and bool(
             np.all(region[self.starts] == np.arange(n_regions))
         )
+        #: (G, G) whether two groups are in the same region (built when first needed).
+        self._same: np.ndarray | None = None
+
+    def same_region(self) -> np.ndarray:
+        """``(G, G)``: whether groups ``g`` and ``h`` are in the same region."""
+        if self._same is None:
+            self._same = self.region[:, None] == self.region[None, :]
+            self._same.setflags(write=False)
+        return self._same
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Per region sums of ``x``: shape ``(..., n_regions)``."""
@@ -87,29 +97,59 @@ class RegionSums:
         return out
 
 
+#: Up to this many groups, the mixing is one dense ``groups x groups`` matrix (one matrix
+#: product per evaluation beats a sum per region plus a national sum on small worlds); above
+#: it, the O(groups) sums (the municipality world has thousands of groups).
+DENSE_MIXING_GROUPS = 256
+
+
 class Mixing:
     """Who meets whom: a share ``within`` of contacts in the own region, the rest nationally.
 
-    Built once per step from the groups' populations, so each evaluation is a sum per region
-    and a national sum: O(groups), never a groups x groups (or regions x groups) matrix.
+    Built from the groups' populations (rebuilt only when they change), so each evaluation is
+    a sum per region and a national sum, O(groups); on small worlds (at most
+    :data:`DENSE_MIXING_GROUPS` groups) the same operator as one dense matrix.
 
     Args:
         weight: Per group, its population (the mixing weights).
         region: Per group, the index of its region.
         within: Share of contacts within the region.
+        sums: The per-region sums over these groups, if already built.
     """
 
-    def __init__(self, weight: np.ndarray, region: np.ndarray, within: float) -> None:
+    def __init__(
+        self,
+        weight: np.ndarray,
+        region: np.ndarray,
+        within: float,
+        sums: RegionSums | None = None,
+    ) -> None:
         self.region = region
-        self.sums = RegionSums(region, int(region.max()) + 1 if len(region) else 0)
+        self.weight = weight.copy()
+        self.within = within
+        n_regions = int(region.max()) + 1 if len(region) else 0
+        self.sums = sums if sums is not None else RegionSums(region, n_regions)
         reg_weight = np.bincount(region, weights=weight, minlength=self.sums.n)
         #: (G,): group g's share of its region's population, times ``within``.
         self.to_region = within * weight / np.where(reg_weight > 0, reg_weight, 1.0)[region]
         #: (G,): group g's share of the national population, times ``1 - within``.
         self.to_nation = (1.0 - within) * weight / weight.sum()
+        #: (G, G) or None: ``x @ dense`` is what each group meets of ``x``.
+        self.dense: np.ndarray | None = None
+        if len(region) <= DENSE_MIXING_GROUPS:
+            same = self.sums.same_region()
+            self.dense = same * self.to_region[:, None] + self.to_nation[:, None]
+
+    def matches(self, weight: np.ndarray, region: np.ndarray, within: float) -> bool:
+        """Whether this mixing is the one of ``weight``, ``region`` and ``within``."""
+        return (
+            within == self.within and region is self.region and np.array_equal(weight, self.weight)
+        )
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """What each group meets of ``x`` (per narrative and group, shape ``(N, G)``)."""
+        if self.dense is not None:
+            return x @ self.dense
         regional = self.sums(x * self.to_region)
         return regional[:, self.region] + (x @ self.to_nation)[:, None]
 
@@ -125,6 +165,7 @@ def advance(
     dt: float,
     max_substep_rate: float = 0.2,
     forget_rate: np.ndarray | float = 0.0,
+    mixing: Mixing | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Advance every narrative in every group by ``dt`` hours (RK4 on sub-steps).
 
@@ -138,6 +179,8 @@ def advance(
         forget_rate: delta, the rate at which those who accepted a narrative (spreaders and
             stiflers) stop believing it and become ignorant again (forgetting and correction),
             per hour, broadcastable to ``(N, G)``; 0 is the pure Maki-Thompson model.
+        mixing: The :class:`Mixing` of ``weight``, ``region`` and ``within``, when the caller
+            keeps one between steps (built here otherwise).
 
     Returns:
         The new ``(ignorant, spreader)``, kept in the simplex, and the share of each group
@@ -151,29 +194,40 @@ def advance(
     )
     n_sub = max(1, math.ceil(bound * dt / max_substep_rate))
     h = dt / n_sub
-    meet = Mixing(weight, region, within)
+    meet = mixing if mixing is not None else Mixing(weight, region, within)
     n = ignorant.shape[0]
     forgets = bool(np.any(np.asarray(forget_rate) > 0))
+    # The state is one stacked array (rows [0, n) ignorant, [n, 2n) spreaders, [2n, 3n) the
+    # new acceptances so far), so each stage of the scheme is a few operations on it.
+    # ``both`` holds what the mixing evaluates: rows [0, n) spreaders, rows [n, 2n) those who
+    # know the narrative (1 - i); one evaluation serves both rates.
+    both = np.empty((2 * n, ignorant.shape[1]))
 
-    def rates(i: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        both = meet(np.concatenate([s, 1.0 - i]))  # spreaders met, and people who know it
-        meet_s, meet_knowing = both[:n], both[n:]
-        new = spread_rate * i * meet_s
-        ds = new - stifle_rate * s * meet_knowing
-        if not forgets:
-            return -new, ds, new
-        return -new + forget_rate * (1.0 - i), ds - forget_rate * s, new
+    def rates(y: np.ndarray) -> np.ndarray:
+        i, s = y[:n], y[n : 2 * n]
+        both[:n] = s
+        np.subtract(1.0, i, out=both[n:])
+        met = meet(both)  # spreaders met, and people who know it
+        new = spread_rate * i * met[:n]
+        k = np.empty_like(y)
+        if forgets:
+            np.subtract(forget_rate * both[n:], new, out=k[:n])
+            np.subtract(new - stifle_rate * s * met[n:], forget_rate * s, out=k[n : 2 * n])
+        else:
+            np.negative(new, out=k[:n])
+            np.subtract(new, stifle_rate * s * met[n:], out=k[n : 2 * n])
+        k[2 * n :] = new
+        return k
 
-    i, s = ignorant, spreader
-    accepted = np.zeros_like(ignorant)
+    y = np.concatenate([ignorant, spreader, np.zeros_like(ignorant)])
+    half, sixth = 0.5 * h, h / 6.0
     for _ in range(n_sub):
-        k1i, k1s, k1a = rates(i, s)
-        k2i, k2s, k2a = rates(i + 0.5 * h * k1i, s + 0.5 * h * k1s)
-        k3i, k3s, k3a = rates(i + 0.5 * h * k2i, s + 0.5 * h * k2s)
-        k4i, k4s, k4a = rates(i + h * k3i, s + h * k3s)
-        i = i + h / 6.0 * (k1i + 2 * k2i + 2 * k3i + k4i)
-        s = s + h / 6.0 * (k1s + 2 * k2s + 2 * k3s + k4s)
-        accepted = accepted + h / 6.0 * (k1a + 2 * k2a + 2 * k3a + k4a)
+        k1 = rates(y)
+        k2 = rates(y + half * k1)
+        k3 = rates(y + half * k2)
+        k4 = rates(y + h * k3)
+        y = y + sixth * (k1 + 2 * k2 + 2 * k3 + k4)
+    i, s, accepted = y[:n], y[n : 2 * n], y[2 * n :]
     i = np.clip(i, 0.0, 1.0)
     s = np.clip(s, 0.0, 1.0 - i)
     return i, s, np.maximum(accepted, 0.0)

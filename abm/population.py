@@ -35,7 +35,7 @@ from abm.config import NarrativeSeedConfig, PopulationConfig
 from abm.config.couplings import HardshipAcceptanceConfig
 from abm.displacement import Whereabouts, displace
 from abm.groups import Groups, GroupState, build_groups
-from abm.narratives import advance
+from abm.narratives import Mixing, advance
 from abm.needs import behaviour_lift, demand, meet_needs, update_trust
 from abm.reception import EmergencyShelter
 from abm.vocabulary import BEHAVIOURS, SECTOR_INDEX, SECTORS
@@ -126,6 +126,8 @@ class PopulationLayer:
         self.stifling_multiplier = 1.0
         #: Prebunking campaigns: (target groups, effect d, decay hours, reach, start hour).
         self.prebunking: list[tuple[np.ndarray, float, float, float, float]] = []
+        #: Who meets whom, kept while the members at home do not change.
+        self._mixing: Mixing | None = None
 
     # ------------------------------------------------------------------ views
     def national_trust(self) -> float:
@@ -260,8 +262,9 @@ class PopulationLayer:
         if self.spreader.size and self.spreader.max() > 1e-12:
             accepted = self._spread(inoperability, boost)
             # New believers act (a share of them); nobody acts on what they no longer believe.
-            self.acting = np.minimum(self.acting + self.act_share * accepted, self.reach())
-            self._belief = self.reach().sum(axis=0)
+            reach = self.reach()
+            self.acting = np.minimum(self.acting + self.act_share * accepted, reach)
+            self._belief = reach.sum(axis=0)
         elif self._forget():
             self.acting = np.minimum(self.acting, self.reach())
         self.acting[self.acting < 1e-12] = 0.0
@@ -402,6 +405,9 @@ class PopulationLayer:
         rate = n.contact_rate * self.virality[:, None] * self.acceptance(inoperability)[None, :]
         if boost is not None:
             rate = rate * (1.0 + boost)
+        home, region = self.state.home, self.groups.region
+        if self._mixing is None or not self._mixing.matches(home, region, n.within_region_share):
+            self._mixing = Mixing(home, region, n.within_region_share, self.groups.region_sums)
         self.ignorant, self.spreader, accepted = advance(
             self.ignorant,
             self.spreader,
@@ -413,5 +419,6 @@ class PopulationLayer:
             self.dt,
             n.max_substep_rate,
             self._forget_rate(),
+            self._mixing,
         )
         return accepted

@@ -10,6 +10,7 @@ made, which keeps common random numbers aligned between mitigation arms.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,10 @@ class Streams:
 
     def __init__(self, root: np.random.SeedSequence) -> None:
         self.root = root
-        self._step_bitgens: dict[str, np.random.PCG64] = {}
+        #: Per step-positioned stream: the state at its start, and the one generator that is
+        #: re-positioned at every step (building a bit generator costs more than the draws).
+        self._step_starts: dict[str, Any] = {}
+        self._step_generators: dict[str, np.random.Generator] = {}
         self._names: dict[int, str] = {}
 
     def sequence(self, name: str) -> np.random.SeedSequence:
@@ -58,12 +62,18 @@ class Streams:
         return np.random.Generator(np.random.PCG64(self.sequence(name)))
 
     def at_step(self, name: str, step: int) -> np.random.Generator:
-        """Stream ``name`` positioned at step ``step``, independent of earlier steps' draws."""
-        base = self._step_bitgens.get(name)
-        if base is None:
-            base = np.random.PCG64(self.sequence(name))
-            self._step_bitgens[name] = base
-        bitgen = np.random.PCG64()
-        bitgen.state = base.state
+        """Stream ``name`` positioned at step ``step``, independent of earlier steps' draws.
+
+        The same generator object comes back for every step of one stream, re-positioned: use
+        it before asking for the stream at another step.
+        """
+        gen = self._step_generators.get(name)
+        if gen is None:
+            start = np.random.PCG64(self.sequence(name))
+            self._step_starts[name] = start.state
+            gen = self._step_generators[name] = np.random.Generator(start)
+        bitgen = gen.bit_generator
+        assert isinstance(bitgen, np.random.PCG64)
+        bitgen.state = self._step_starts[name]
         bitgen.advance(step * STEP_STRIDE)
-        return np.random.Generator(bitgen)
+        return gen

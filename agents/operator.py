@@ -182,15 +182,40 @@ def dispatch_crews(
 TELECOM = SECTOR_INDEX["telecom"]
 
 
+class TelecomIntrusion:
+    """Per region, the share of its telecom capacity whose operator has an intruder inside now
+    (a cyber attack on telecom, as opposed to an outage from lost power or damage).
+
+    Computed again only when the set of operators with an intruder inside changes: repairs
+    and the security services both ask every step while a campaign runs.
+    """
+
+    def __init__(self, world: World) -> None:
+        tele = world.asset_sector == TELECOM
+        n = world.regions.n
+        self._region = world.asset_region[tele]
+        self._capacity = world.capacity[tele]
+        self._operator = world.asset_operator[tele]
+        self._n = n
+        total = np.bincount(self._region, weights=self._capacity, minlength=n)
+        self._total = np.where(total > 0, total, 1.0)
+        self._last: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __call__(self, intruded: np.ndarray) -> np.ndarray:
+        """The shares, given per operator whether an intruder is inside (read-only)."""
+        if self._last is not None and np.array_equal(intruded, self._last[0]):
+            return self._last[1]
+        weights = self._capacity * intruded[self._operator]
+        share = np.bincount(self._region, weights=weights, minlength=self._n) / self._total
+        share.setflags(write=False)
+        self._last = (intruded.copy(), share)
+        return share
+
+
 def telecom_intrusion(world: World, intruded: np.ndarray) -> np.ndarray:
     """Per region, the share of its telecom capacity whose operator has an intruder inside now
-    (a cyber attack on telecom, as opposed to an outage from lost power or damage)."""
-    tele = world.asset_sector == TELECOM
-    n = world.regions.n
-    region, capacity = world.asset_region[tele], world.capacity[tele]
-    total = np.bincount(region, weights=capacity, minlength=n)
-    hit = np.bincount(region, weights=capacity * intruded[world.asset_operator[tele]], minlength=n)
-    return hit / np.where(total > 0, total, 1.0)
+    (:class:`TelecomIntrusion`, once)."""
+    return TelecomIntrusion(world)(intruded)
 
 
 def repair_slowdown(

@@ -18,7 +18,6 @@ import numpy as np
 
 from abm.levers import SPREADING
 from abm.vocabulary import BEHAVIOURS, SECTOR_INDEX, SECTORS
-from agents.operator import telecom_intrusion
 
 if TYPE_CHECKING:
     from abm.interfaces import ModelView
@@ -315,7 +314,7 @@ class SecurityServices(Responder):
         intruded = m.operators.intruded_until > m.hour
         if not intruded.any():
             return 1.0
-        telecom = float(m.population_share @ telecom_intrusion(m.world, intruded))
+        telecom = float(m.population_share @ m.telecom_intrusion(intruded))
         return 1.0 + coupling.strength * telecom
 
     def search(self, gen: np.random.Generator) -> None:
