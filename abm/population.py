@@ -104,10 +104,8 @@ class PopulationLayer:
         #: Per narrative and group, the share of new believers who act on it (by the
         #: narrative's behaviour and the group's cohort).
         self.act_share = acting_shares(cfg, self.groups)[behaviour]
-        #: Amplifications under way: (narrative, target groups, added multiple), and the steps
-        #: each has left.
-        self.amplifications: list[tuple[int, np.ndarray, float]] = []
-        self.amplification_steps: list[int] = []
+        #: Amplifications under way: (narrative, target groups, added multiple, steps left).
+        self.amplifications: list[tuple[int, np.ndarray, float, int]] = []
         self.virality = np.array([n.virality for n in narratives], dtype=float)
         self.demand = np.ones((regions.n, len(SECTORS)))
         #: Per region and behaviour, the factor on the demand it raises (abm.needs).
@@ -184,8 +182,7 @@ class PopulationLayer:
         if amplification > 0 and steps > 0:
             mask = np.zeros(self.groups.n, dtype=bool)
             mask[target] = True
-            self.amplifications.append((index, mask, float(amplification)))
-            self.amplification_steps.append(steps)
+            self.amplifications.append((index, mask, float(amplification), steps))
         self._at_rest = False
 
     def evacuate(
@@ -350,11 +347,9 @@ class PopulationLayer:
         if not self.amplifications:
             return None
         boost = np.zeros_like(self.ignorant)
-        for index, mask, strength in self.amplifications:
+        for index, mask, strength, _ in self.amplifications:
             boost[index, mask] += strength
-        left = [k - 1 for k in self.amplification_steps]
-        self.amplifications = [a for a, k in zip(self.amplifications, left, strict=True) if k > 0]
-        self.amplification_steps = [k for k in left if k > 0]
+        self.amplifications = [(i, m, a, k - 1) for i, m, a, k in self.amplifications if k > 1]
         return boost
 
     def _forget_rate(self) -> float:
