@@ -1,6 +1,6 @@
 """The fixed-seed baseline: the summary of a small default study, to catch unintended changes.
 
-The baseline is the default scenario against ``none`` and ``combined``, 2 replicates of 7 days,
+The baseline is the default scenario against ``none`` and ``combined``, 2 replicates of 14 days,
 seed 0. Its stored summary, :data:`BASELINE` (in the checkout's tests), is what
 ``tests/test_baseline.py`` compares :func:`baseline_summary` with, and what ``python -m
 experiments.refresh_baseline`` rewrites after an intended change.
@@ -19,7 +19,9 @@ from abm.model import HybridThreatModel
 BASELINE = Path(__file__).parents[1] / "tests" / "baseline" / "summary.csv"
 ARMS = ("none", "combined")
 REPLICATES = 2
-HORIZON_DAYS = 7
+#: Long enough for the allied movement to cross (about day 12 in peacetime), so that the
+#: baseline covers the transit outcomes uncensored.
+HORIZON_DAYS = 14
 
 
 def baseline_summary() -> pd.DataFrame:

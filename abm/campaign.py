@@ -43,6 +43,37 @@ if TYPE_CHECKING:
     from abm.interfaces import ModelView
 
 
+#: Asset types of the designated transit corridors (ports, the Montzen line, the eastern
+#: motorways, the bridges of the exceptional transports, the Albert Canal's locks): a scenario
+#: whose sabotage targets only these goes for the corridors.
+CORRIDOR_TYPES = ("port", "eastern_rail", "eastern_motorway", "heavy_bridge", "canal_lock")
+
+
+def aims_at_corridors(cfg: RunConfig) -> bool:
+    """Whether the scenario's sabotage goes for the transit corridors: its target types are
+    corridor types only, or a campaign phase focuses on the corridors while serials move."""
+    sc = cfg.scenario
+    targets = sc.adversary_target_types
+    return any(p.corridor_focus for p in sc.adversary_phases) or (
+        bool(targets) and all(t in CORRIDOR_TYPES for t in targets)
+    )
+
+
+def corridor_cells(cfg: RunConfig) -> np.ndarray:
+    """Per cell of the campaign, whether it is a corridor-focused sabotage cell: sabotage is its
+    only capability, in a scenario that aims sabotage at the corridors
+    (:func:`aims_at_corridors`). ``scenario.corridor_effort`` scales their budgets and tempo."""
+    cells = cfg.adversary.cells if cfg.scenario.adversary_dimensions else {}
+    aimed = aims_at_corridors(cfg)
+    return np.array(
+        [
+            aimed and {a for a, v in c.capabilities.items() if v > 0} == {"sabotage"}
+            for c in cells.values()
+        ],
+        dtype=bool,
+    )
+
+
 class ScenarioScript:
     """The timed events of one run and the adversary's view of the world.
 
@@ -105,12 +136,18 @@ class ScenarioScript:
             [cfg.adversary.disinformation.behaviours.get(b, 0.0) for b in BEHAVIOURS]
         )
         targets = sc.adversary_target_types
-        #: Assets sabotage may aim at in this scenario.
+        #: Assets sabotage may aim at in this scenario: of its target types and, when those are
+        #: the corridors' alone, on the movement's routes (a section of an eastern motorway
+        #: that no serial takes is not what such a campaign goes for).
         self.sabotage_targets = (
             np.isin(w.asset_type, [w.type_names.index(t) for t in targets])
             if targets
             else np.ones(w.n_assets, dtype=bool)
         )
+        if targets and all(t in CORRIDOR_TYPES for t in targets) and self.transit.n:
+            on_route = np.zeros(w.n_assets, dtype=bool)
+            on_route[self.transit.corridor_assets] = True
+            self.sabotage_targets &= on_route
         self.operator_criticality = np.bincount(
             w.asset_operator, weights=w.criticality, minlength=w.operators.n
         )
@@ -199,9 +236,15 @@ class ScenarioScript:
                     (w.asset_type == w.type_names.index(drone.asset_type))
                     & w.regions.mask(drone.region)[w.asset_region]
                 )
-                model.assets.compromise(sites, model.hour + drone.hours)
+                # counter-drone measures (the counter_drone lever) end the closure sooner
+                hours = drone.hours * (1.0 - model.assets.drone_cut[sites])
+                model.assets.compromise(sites, model.hour + hours)
+                shortest = float(hours.min()) if hours.size else drone.hours
+                cut = f", {shortest:g} h with counter-drone" if shortest < drone.hours else ""
                 model.log_event(
-                    "drone_closure", -1, f"{drone.asset_type} in {drone.region}, {drone.hours:g} h"
+                    "drone_closure",
+                    -1,
+                    f"{drone.asset_type} in {drone.region}, {drone.hours:g} h{cut}",
                 )
         for index, phase in enumerate(self.phases):
             if self.step_of(phase.start_hour) == now:
@@ -333,8 +376,9 @@ class ScenarioScript:
         for phase in sorted(sc.adversary_phases, key=lambda p: p.start_hour):
             intensity[hours >= phase.start_hour] = phase.intensity
         acts = np.zeros((len(self.cell_names), self.n_steps), dtype=bool)
+        effort = np.where(corridor_cells(self.cfg), sc.corridor_effort, 1.0)
         for k, name in enumerate(self.cell_names):
-            rate = self.cfg.adversary.cells[name].actions_per_day
+            rate = self.cfg.adversary.cells[name].actions_per_day * effort[k]
             p = np.minimum(1.0, rate * intensity * self.dt / 24.0)
             acts[k] = streams.generator(f"tempo:{name}").random(self.n_steps) < p
         return acts & open_

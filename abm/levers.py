@@ -224,6 +224,12 @@ def _civil_contracts(m: LeverTarget, lever: LeverConfig) -> None:
     m.responses.surge_share += lever.strength
 
 
+def _counter_drone(m: LeverTarget, lever: LeverConfig) -> None:
+    # closes a share of the gap to a closure of no hours, so that two such levers compose
+    cut, mask = m.assets.drone_cut, type_mask(m.world, lever.targets)
+    cut[mask] += lever.strength * (1.0 - cut[mask])
+
+
 # ---------------------------------------------------------------------------- engagement
 #: Amounts closer than this count as equal (hours of stock or backup, after many steps).
 EPS = 1e-9
@@ -380,6 +386,24 @@ def _civil_contracts_engaged(m: RunView, lever: LeverConfig) -> bool:
     standing = o.standing_crews
     without = np.ceil(standing * m.cfg.responders.surge_crews)  # the responders' own surge
     return bool(np.any(o.busy_peak - standing > without))
+
+
+def _counter_drone_engaged(m: RunView, lever: LeverConfig) -> bool:
+    """A drone incursion landed, inside the run and after the lever was applied, on sites of a
+    target type: its closure was shortened. Drones land before levers within a step, so an
+    incursion in the lever's own step is not."""
+    w, start, horizon = m.world, applied_hour(m, lever), m.n_steps * m.dt
+    protected = type_mask(w, lever.targets)
+    for drone in m.cfg.scenario.drone_incursions:
+        hour = m.script.step_of(drone.at_hour) * m.dt
+        if not start < hour < horizon:
+            continue
+        sites = (w.asset_type == w.type_names.index(drone.asset_type)) & w.regions.mask(
+            drone.region
+        )[w.asset_region]
+        if (sites & protected).any():
+            return True
+    return False
 
 
 def engagement(model: RunView) -> dict[str, bool | None]:
@@ -554,6 +578,19 @@ LEVERS: dict[str, Lever] = {
             _civil_contracts,
             _civil_contracts_engaged,
             "surge crews worked: an operator had more crews busy at once than its standing crews",
+        ),
+        Lever(
+            "counter_drone",
+            "drone closures",
+            "share of each drone incursion's closure hours removed at the target asset types "
+            "(drones found, jammed or downed sooner)",
+            "share",
+            SHARE,
+            "asset_types",
+            _counter_drone,
+            _counter_drone_engaged,
+            "a drone incursion landed after the lever started on sites of a target type, so "
+            "their closure was shortened",
         ),
     )
 }

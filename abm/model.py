@@ -9,9 +9,9 @@ of ``timeseries.parquet``), ``recorded_hours``, ``national_service`` (steps x se
 ``loss`` (person-hours per sector), ``regional`` (per-region outcomes), ``dependents``,
 ``events``, ``datacollector``, :meth:`HybridThreatModel.summary`, the world
 (``world``), the state objects (``assets``, ``operators``, ``sectors``, ``responses``,
-``campaign``, see :mod:`abm.state`), the layers (``people``, ``transit``, ``script``) and the
-agents. Code outside the model changes the state only through a lever (:mod:`abm.levers`) or
-an agent acting on its own rows.
+``campaign``, see :mod:`abm.state`), the layers (``people``, ``transit``, ``host_nation``,
+``script``) and the agents. Code outside the model changes the state only through a lever
+(:mod:`abm.levers`) or an agent acting on its own rows.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from omegaconf import DictConfig
 
 from abm import interdependency, weighting
 from abm.api import resolve_config
-from abm.campaign import ScenarioScript
+from abm.campaign import ScenarioScript, corridor_cells
 from abm.config import RunConfig
 from abm.dependents import POPULATION_FLOWS, build_dependents
+from abm.host_nation import HostNation
 from abm.infrastructure import AssetNetwork
 from abm.interdependency import sector_matrix
 from abm.population import PopulationLayer
@@ -132,10 +133,15 @@ class HybridThreatModel(mesa.Model):
         self.responses = ResponseState.standing(
             r.guarded_assets, r.find_rate_per_hour, r.counter_messaging, r.surge_crews
         )
+        effort = np.where(corridor_cells(cfg), cfg.scenario.corridor_effort, 1.0)
         self.campaign = CampaignState.start(
-            np.array([float(c.budget) * scale for c in cells.values()], dtype=float)
+            np.array([float(c.budget) * scale for c in cells.values()], dtype=float) * effort
         )
-        self.transit = Transit(cfg.transit, w, self.n_steps * self.dt)
+        self.transit = Transit(
+            cfg.transit, w, self.n_steps * self.dt, log=self._transit_event, dt_hours=self.dt
+        )
+        #: Troops housed for months and the NATO and EU institutions' surge (their demand).
+        self.host_nation = HostNation(cfg, w, self.dt)
         self.script = ScenarioScript(cfg, w, self.transit, self.campaign, self.dt, self.n_steps)
         self.people = PopulationLayer(
             cfg.population,
@@ -252,7 +258,7 @@ class HybridThreatModel(mesa.Model):
         """
         stale = self.sectors.capacity is None
         capacity = self.network.capacity(self.assets, self.sectors)
-        added = self.transit.demand + self.script.demand
+        added = self.transit.demand + self.script.demand + self.host_nation.demand
         demand = self.people.demand + added
         s, subs = self.sectors, self.subservices
         if not subs.n:
@@ -330,10 +336,22 @@ class HybridThreatModel(mesa.Model):
             self.defence.guard()
         self.security_services.search(self.streams.at_step("security", step))
 
+    def _transit_event(self, kind: str, detail: str) -> None:
+        """Log a transit event (a train or convoy leaving or crossing, a serial delivered)."""
+        self.log_event(kind, -1, detail)
+
     def allied_transit(self) -> None:
-        """Serials land, stage and cross the corridors; they draw host-nation support."""
+        """Serials land, stage and cross the corridors; they draw host-nation support. Housed
+        troops count the support delivered; the institutions surge while Defence deploys or
+        the crisis centre's measures are active."""
         if self.transit.n:
             self.transit.step(self.hour, self.assets.working, 1.0 - self.sectors.inoperability)
+        self.host_nation.step(
+            self.hour,
+            1.0 - self.sectors.inoperability,
+            self.assets.working,
+            surge=self.crisis_centre.active or self.transit.deploying(self.hour),
+        )
 
     def record(self, step: int) -> None:
         """Accumulate the outcomes; store the recorded series at the recording interval."""

@@ -5,6 +5,10 @@ The recorder owns the arrays the results are built from; the model exposes them 
 ``recorded_service``, ``recorded_regions``, ``recorded_hours``, ``national_service``, ``loss``
 and ``regional``; the sub-services' series are ``recorder.subservice_service`` (the
 ``subservice`` rows of timeseries.parquet), ``subservice_demand`` and ``subservice_sales``.
+The national series of timeseries.parquet (:data:`~abm.vocabulary.NATIONAL_SERIES`: the allied
+movement so far) are DataCollector reporters, so they are read at exactly the recorded times and
+the Mesa tools (batch_run, SolaraViz) see them too; :func:`national_series` gives them per
+recorded row.
 Every outcome is in natural units: person-hours lost by a sector's dependents
 (:mod:`abm.dependents`), people affected, hours below the minimum service level.
 """
@@ -19,7 +23,7 @@ import numpy as np
 from abm.metrics import national_service as weighted_service
 from abm.population import PopulationLayer
 from abm.subservices import SubserviceState
-from abm.vocabulary import REGION_SERIES, SECTORS
+from abm.vocabulary import NATIONAL_SERIES, REGION_SERIES, SECTORS
 
 
 @dataclass
@@ -190,10 +194,49 @@ def total_loss(model: Any) -> float:
     return float(model.recorder.outcome(model.cfg.weighting.outcome) @ model.total_weights)
 
 
-#: The DataCollector's model reporters.
+def transit_serials_delivered(model: Any) -> float:
+    """Allied serials delivered so far: their last train, convoy and barge across the German
+    border by now (NaN when the transit is off)."""
+    transit = model.transit
+    if not transit.n:
+        return float("nan")
+    return float(np.count_nonzero(~np.isnan(transit.delivered(model.hour))))
+
+
+def transit_tonnes_delivered(model: Any) -> float:
+    """Tonnes of the serials' equipment across the German border so far, counted as each
+    train, convoy or barge crosses (NaN when the transit is off)."""
+    transit = model.transit
+    if not transit.n:
+        return float("nan")
+    return float(transit.pieces_crossed.sum() * model.cfg.transit.tonnes_per_piece)
+
+
+#: The DataCollector's model reporters; the last ones are the national series of
+#: timeseries.parquet.
 REPORTERS = {
     "mean_service": mean_service,
     "assets_down": assets_down,
     "total_loss": total_loss,
     "national_trust": national_trust,
+    "transit_serials_delivered": transit_serials_delivered,
+    "transit_tonnes_delivered": transit_tonnes_delivered,
 }
+
+
+def national_series(model: Any) -> dict[str, np.ndarray]:
+    """Each national series (:data:`~abm.vocabulary.NATIONAL_SERIES`) per recorded row.
+
+    The model collects its DataCollector exactly when the recorder stores a row, and once more
+    at the end of a run whose last step is off the interval: the first records are the rows'
+    (a row not collected yet, in a run stopped early, is NaN).
+    """
+    n = len(model.recorded_hours)
+    records = model.datacollector.model_vars
+    out = {}
+    for name in NATIONAL_SERIES:
+        got = np.asarray(records.get(name, [])[:n], dtype=float)
+        values = np.full(n, np.nan)
+        values[: len(got)] = got
+        out[name] = values
+    return out

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from abm.recorder import national_series
 from abm.sectors import SECTORS
 
 if TYPE_CHECKING:
@@ -47,7 +48,9 @@ PACKAGES = (
 def timeseries_table(model: HybridThreatModel) -> pa.Table:
     """Per recorded time, region and sector, in long format: the sector's service, and the
     region's present population, displaced arrivals, mean trust and highest narrative reach
-    (repeated on the region's nine sector rows, so any sector filter keeps them).
+    (repeated on the region's nine sector rows, so any sector filter keeps them); and the
+    national series of the allied movement (:data:`~abm.vocabulary.NATIONAL_SERIES`: serials
+    delivered and tonnes across the border so far), repeated on every row of their time.
 
     The ``subservice`` column is empty on the sector rows; after them, each sector's
     sub-services (abm/subservices.py) add one row per recorded time and region with their own
@@ -70,6 +73,9 @@ def timeseries_table(model: HybridThreatModel) -> pa.Table:
     }
     for name, series in model.recorded_regions.items():
         columns[name] = np.repeat(series.reshape(-1), n_s)
+    national = national_series(model)
+    for name, values in national.items():
+        columns[name] = np.repeat(values, n_r * n_s)
     table = pa.table(columns)
     subs = getattr(model, "subservices", None)
     if subs is None or not subs.n:
@@ -88,6 +94,8 @@ def timeseries_table(model: HybridThreatModel) -> pa.Table:
     }
     for name, series in model.recorded_regions.items():
         extra[name] = np.repeat(series.reshape(-1), n_u)
+    for name, values in national.items():
+        extra[name] = np.repeat(values, n_r * n_u)
     return pa.concat_tables([table, pa.table(extra)])
 
 

@@ -75,6 +75,9 @@ class AssetState:
     #: guarded by guards beyond Defence's own (the Territorial Reserve's).
     guarded_from: np.ndarray
     reserve_guarded: np.ndarray
+    #: Share of a drone incursion's closure hours that counter-drone measures remove (0: none);
+    #: the counter_drone lever raises it.
+    drone_cut: np.ndarray
 
     @classmethod
     def intact(cls, world: World) -> AssetState:
@@ -98,6 +101,7 @@ class AssetState:
             backup_drawn=np.zeros(len(world.need_asset)),
             guarded_from=np.full(n, np.inf),
             reserve_guarded=np.zeros(n, dtype=bool),
+            drone_cut=np.zeros(n),
         )
 
     def intact_now(self, hour: float) -> np.ndarray:

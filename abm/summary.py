@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from abm.host_nation import HostNation
 from abm.levers import RunView, engagement
 from abm.metrics import min_service, time_to_recover
 from abm.mitigation import cost_columns
@@ -34,6 +35,7 @@ class Finished(RunView, Protocol):
     regional: RegionalOutcomes
     campaign: CampaignState
     transit: Transit
+    host_nation: HostNation
 
     @property
     def loss(self) -> np.ndarray: ...
@@ -87,6 +89,7 @@ def summary_row(model: Finished) -> dict[str, Any]:
         row[f"recovery_status_{s}"] = status[i]
     row["population"] = float(people.groups.size.sum())
     row.update(model.transit.summary(model.hour + model.dt))
+    row.update(model.host_nation.summary())
     activation = model.crisis_centre.activation_hour
     row["decision_activation_h"] = np.nan if activation is None else float(activation)
     row["cells_found"] = int(campaign.cells_found)

@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 
 from abm import interdependency
+from abm.campaign import corridor_cells
 from abm.config import AdversaryConfig, LeverConfig, PopulationConfig, RunConfig, WorldConfig
 from abm.config.declare import Valid, declared
 from abm.dependents import build_dependents
 from abm.errors import ConfigError
+from abm.host_nation import INSTITUTIONS
 from abm.levers import LEVERS, STOCKED_SECTORS, Lever
 from abm.vocabulary import ACTIONS, BEHAVIOURS, SECTORS
 from abm.world import load_regions
@@ -125,6 +127,7 @@ def validate(cfg: RunConfig) -> None:
     validate_adversary(cfg.adversary, regions)
     validate_mitigation(cfg)
     validate_transit(cfg, regions)
+    validate_host_nation(cfg, regions)
     validate_scenario(cfg, regions)
 
 
@@ -305,7 +308,7 @@ def _levers_reading(field_name: str) -> str:
 
 
 def validate_transit(cfg: RunConfig, regions: tuple[str, ...]) -> None:
-    """Check the allied transit's ports and routes (when it runs)."""
+    """Check the allied transit's ports, routes, berths and airfields (when it runs)."""
     t = cfg.transit
     if not t.enabled:
         return
@@ -318,6 +321,21 @@ def validate_transit(cfg: RunConfig, regions: tuple[str, ...]) -> None:
             raise ConfigError(f"transit.routes.{port}", "a non-empty list of regions")
         _each(f"transit.routes.{port}", route, regions)
     _sums_to_one("transit.ports", t.ports.values())
+    _keys("transit.port_berths", t.port_berths, tuple(t.ports))
+    for name, airfield in t.airfields.items():
+        # an asset type the world lacks is skipped (an air base before the world has any)
+        _one_of(f"transit.airfields.{name}.region", airfield.region, regions)
+    if t.canal_port:  # barges up the Albert Canal from this port
+        _one_of("transit.canal_port", t.canal_port, regions)
+        _each("transit.canal_places", t.canal_places, regions)
+
+
+def validate_host_nation(cfg: RunConfig, regions: tuple[str, ...]) -> None:
+    """Check the places that host troops and institutions."""
+    hn = cfg.host_nation
+    _keys("scenario.housed_troops", cfg.scenario.housed_troops, regions)
+    for name in INSTITUTIONS:
+        _one_of(f"host_nation.{name}_place", getattr(hn, f"{name}_place"), regions)
 
 
 def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
@@ -350,6 +368,12 @@ def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
         _span(f"scenario.migration_pushes[{j}]", push.start_hour, push.end_hour)
         _one_of(f"scenario.migration_pushes[{j}].region", push.region, regions)
     _each("scenario.adversary_target_types", sc.adversary_target_types, types)
+    if sc.corridor_effort != 1.0 and not corridor_cells(cfg).any():
+        raise ConfigError(
+            "scenario.corridor_effort",
+            "1 unless sabotage cells go for the transit corridors (a scenario whose "
+            "adversary_target_types are corridor types, or a phase with corridor_focus)",
+        )
     for j, win in enumerate(sc.adversary_windows):
         _span(f"scenario.adversary_windows[{j}]", win.start_hour, win.end_hour)
     names = set()

@@ -55,6 +55,15 @@ EVENT_KINDS: tuple[str, ...] = (
     "hazard",
     "phase",
     "drone_closure",
+    "personnel_landed",
+    "train_departed",
+    "train_crossed",
+    "convoy_departed",
+    "convoy_crossed",
+    "serial_delivered",
+    "sustainment_departed",
+    "barge_departed",
+    "barge_crossed",
 )
 
 #: The phases of a step, in the order :meth:`abm.model.HybridThreatModel.step` runs them (a
@@ -73,6 +82,12 @@ PHASES: tuple[str, ...] = (
 
 #: Per-region series of ``timeseries.parquet`` beside the sector service.
 REGION_SERIES: tuple[str, ...] = ("population", "displaced_in", "trust", "belief")
+
+#: National series of ``timeseries.parquet``: one value per recorded time, repeated on every
+#: row of that time (so any region or sector filter keeps them). The allied movement so far:
+#: serials delivered (count) and tonnes of their equipment across the German border (the last
+#: value is the summary's ``transit_tonnes_delivered``); NaN when the transit is off.
+NATIONAL_SERIES: tuple[str, ...] = ("transit_serials_delivered", "transit_tonnes_delivered")
 
 #: Methods of global sensitivity analysis (``experiments.sensitivity method=...``).
 SENSITIVITY_METHODS: tuple[str, ...] = ("sobol", "morris")

@@ -205,7 +205,12 @@ class AdversaryCell(mesa.Agent):
         if not candidates.size:
             return 0.0, -1, "nothing in reach"
         shield = m.assets.sabotage_protection(m.cfg.responders.guard_protection)
-        weights = self._weights(1.0 - shield[candidates], m.world.criticality[candidates])
+        value = m.world.criticality[candidates]
+        if not value.any():
+            # Sent at sites that serve no resident (the military sites of a scenario's target
+            # types): the cell goes for the least protected, as a cell with no preference would.
+            value = np.ones_like(value)
+        weights = self._weights(1.0 - shield[candidates], value)
         if weights.sum() <= 0:
             return 0.0, -1, "nothing in reach"
         target = int(candidates[choose(weights, u[1])])

@@ -270,8 +270,9 @@ class Defence(Responder):
         return np.flatnonzero(self.model.assets.guarded)
 
     def guard(self) -> None:
-        """Guard the ports and designated corridors first, then the rest of the routes, then the
-        most critical other assets; most critical first within each."""
+        """Guard the movement's chokepoints first (ports, the Montzen line, the exceptional
+        transports' bridges), then the designated corridors, then the rest of the routes, then
+        the most critical other assets; most critical first within each."""
         m = self.model
         capacity = self.guard_capacity
         if capacity == self.capacity_used:
@@ -280,6 +281,7 @@ class Defence(Responder):
         priority = np.zeros(m.world.n_assets)
         priority[m.transit.corridor_assets] = 1
         priority[m.transit.designated_assets] = 2
+        priority[m.transit.chokepoints] = 3
         order = np.lexsort((np.arange(len(crit)), -crit, -priority))
         a = m.assets
         guarded = a.guarded

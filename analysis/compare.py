@@ -49,14 +49,18 @@ MINUS = "_minus_"
 #: The allied transit outcomes every comparison shows, with their units.
 TRANSIT_OUTCOMES = {
     "transit_completed_fraction": "share of serials across by the deadline",
-    "transit_mean_delay_h": "h",
-    "transit_max_delay_h": "h",
+    "transit_mean_delay_h": "h behind the peacetime schedule",
+    "transit_max_delay_h": "h behind the peacetime schedule",
+    "transit_p90_delay_h": "h behind the peacetime schedule",
+    "sustainment_mean_delay_h": "h behind the sustainment flow's peacetime schedule",
 }
 #: Short names of the transit differences in the ranking (``d_`` = mitigation minus none).
 TRANSIT_SHORT = {
     "transit_completed_fraction": "d_transit_completed",
     "transit_mean_delay_h": "d_transit_mean_delay_h",
     "transit_max_delay_h": "d_transit_max_delay_h",
+    "transit_p90_delay_h": "d_transit_p90_delay_h",
+    "sustainment_mean_delay_h": "d_sustainment_mean_delay_h",
 }
 #: The note of a package whose levers' mechanisms never engaged in any replicate.
 NEVER_ENGAGED = "mechanism never engaged"

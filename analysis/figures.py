@@ -24,7 +24,8 @@ from abm.tiles import TILES  # noqa: E402
 LABELS = {s: s.replace("_", " ") for s in SECTORS}
 
 
-def _save(fig: plt.Figure, outdir: Path, name: str) -> Path:
+def save_figure(fig: plt.Figure, outdir: Path, name: str) -> Path:
+    """Write ``fig`` as ``<outdir>/<name>.png`` and ``.svg``, close it, return the PNG."""
     outdir.mkdir(parents=True, exist_ok=True)
     png = outdir / f"{name}.png"
     fig.savefig(png, dpi=110, bbox_inches="tight")
@@ -78,7 +79,7 @@ def service_timeseries(timeseries: pd.DataFrame, outdir: Path, arms: list[str]) 
         title_fontsize=8,
     )
     fig.suptitle("Service level per sector over time")
-    return _save(fig, outdir, "service_timeseries")
+    return save_figure(fig, outdir, "service_timeseries")
 
 
 def reduction_heatmap(reductions: pd.DataFrame, outdir: Path) -> Path:
@@ -99,7 +100,7 @@ def reduction_heatmap(reductions: pd.DataFrame, outdir: Path) -> Path:
     ax.set_xlabel("sector")
     ax.set_ylabel("mitigation")
     ax.set_title("Where each mitigation reduces disruption (positive = less loss)")
-    return _save(fig, outdir, "reduction_heatmap")
+    return save_figure(fig, outdir, "reduction_heatmap")
 
 
 def forest(table: pd.DataFrame, outdir: Path, unit: str) -> Path:
@@ -128,7 +129,7 @@ def forest(table: pd.DataFrame, outdir: Path, unit: str) -> Path:
     ax.set_xlabel(f"paired difference vs none in {unit}; 95% bootstrap CI")
     ax.set_title("Effect of each mitigation (left of 0 = less loss; blue = Holm-significant)")
     ax.grid(axis="x", alpha=0.3)
-    return _save(fig, outdir, "forest")
+    return save_figure(fig, outdir, "forest")
 
 
 def cost_effect(ranking: pd.DataFrame, outdir: Path, label: str = "total_loss") -> Path:
@@ -177,7 +178,7 @@ def cost_effect(ranking: pd.DataFrame, outdir: Path, label: str = "total_loss") 
     ax.set_ylabel(f"avoided: {label}\n(bars: 95% CI)")
     ax.set_title("What each mitigation buys")
     ax.grid(alpha=0.3)
-    return _save(fig, outdir, "cost_effect")
+    return save_figure(fig, outdir, "cost_effect")
 
 
 def unmet_need_tiles(per_region: pd.DataFrame, outdir: Path) -> Path:
@@ -244,7 +245,7 @@ def region_tiles(
     sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, vmax))
     fig.colorbar(sm, ax=axes[0].tolist(), shrink=0.7, label=label)
     fig.suptitle(title)
-    return _save(fig, outdir, name)
+    return save_figure(fig, outdir, name)
 
 
 def synergy_bars(table: pd.DataFrame, outdir: Path) -> Path:
@@ -270,7 +271,7 @@ def synergy_bars(table: pd.DataFrame, outdir: Path) -> Path:
         fontsize=10,
     )
     ax.grid(axis="y", alpha=0.3)
-    return _save(fig, outdir, "synergy")
+    return save_figure(fig, outdir, "synergy")
 
 
 # ------------------------------------------------------------------ sensitivity analysis
@@ -290,7 +291,7 @@ def sobol_bars(indices: pd.DataFrame, outcome: str, outdir: Path) -> Path:
     ax.set_xlabel("Sobol index (share of the variance of the outcome), 95% bootstrap interval")
     ax.set_title(f"What {outcome.replace('_', ' ')} depends on")
     ax.legend(loc="lower right")
-    return _save(fig, outdir, f"sobol_{outcome}")
+    return save_figure(fig, outdir, f"sobol_{outcome}")
 
 
 def sensitivity_heatmap(indices: pd.DataFrame, key: str, outdir: Path) -> Path:
@@ -316,7 +317,7 @@ def sensitivity_heatmap(indices: pd.DataFrame, key: str, outdir: Path) -> Path:
     ax.set_xlabel("outcome")
     ax.set_ylabel("uncertain parameter")
     ax.set_title("Which uncertainties matter for which outcome")
-    return _save(fig, outdir, f"sensitivity_heatmap_{key}")
+    return save_figure(fig, outdir, f"sensitivity_heatmap_{key}")
 
 
 def morris_plot(indices: pd.DataFrame, outcome: str, outdir: Path) -> Path:
@@ -341,7 +342,7 @@ def morris_plot(indices: pd.DataFrame, outcome: str, outdir: Path) -> Path:
     ax.set_ylabel("sigma (spread of the elementary effects)")
     ax.set_title(f"Morris screening of {outcome.replace('_', ' ')}")
     ax.legend(loc="upper left")
-    return _save(fig, outdir, f"morris_{outcome}")
+    return save_figure(fig, outdir, f"morris_{outcome}")
 
 
 def discovery_box(
@@ -370,7 +371,7 @@ def discovery_box(
     ax.set_xticks([0, 0.5, 1], ["low", "middle", "high"])
     ax.set_xlabel("position within the sampled range (red: restricted by the box)")
     ax.set_title(title)
-    return _save(fig, outdir, "discovery_box")
+    return save_figure(fig, outdir, "discovery_box")
 
 
 # ------------------------------------------------------------------ search over packages
@@ -418,7 +419,7 @@ def pareto_front(
     ax.set_ylabel(loss_label)
     ax.set_title("What each package costs and what it leaves")
     ax.legend(loc="upper right")
-    return _save(fig, outdir, "pareto_front")
+    return save_figure(fig, outdir, "pareto_front")
 
 
 def lever_coordinates(front: pd.DataFrame, levers: list[str], outdir: Path) -> Path:
@@ -435,4 +436,4 @@ def lever_coordinates(front: pd.DataFrame, levers: list[str], outdir: Path) -> P
     ax.set_ylabel("intensity (0 = not bought, 1 = as configured)")
     ax.set_title("Lever intensities of the Pareto packages (colour: cost, dark = cheap)")
     ax.grid(axis="x", alpha=0.4)
-    return _save(fig, outdir, "lever_coordinates")
+    return save_figure(fig, outdir, "lever_coordinates")

@@ -29,7 +29,7 @@ from abm.config import WeightingConfig
 from abm.errors import ConfigError
 from abm.sectors import SECTORS
 from abm.weighting import WEIGHTINGS, as_weighting, describe
-from analysis import figures
+from analysis import figures, movement, transit_stress
 from analysis.catalog import arm_rows, build_catalog, job_dir, read_results
 from analysis.compare import (
     ALPHA,
@@ -293,6 +293,12 @@ def build_report(sweep_dir: str | Path, weighting: WeightingConfig | str | None 
         raise ValueError(f"no complete job in {sweep_dir}")
     for col in ["replicate", "seed"]:
         done[col] = done[col].astype(int)
+    # A transit stress sweep (scenario.corridor_effort varied) has one job per arm and effort:
+    # its own section reads every effort, the others the reference effort's jobs, so that arms
+    # still pair by replicate.
+    stress = transit_stress.varies_effort(sweep_dir, done)
+    if stress is not None:
+        done = transit_stress.at_reference_effort(stress)
     w = as_weighting(weighting or recorded_weighting(done))
     label = total_label(w)
     done = with_weighting(done, w)
@@ -331,6 +337,9 @@ def build_report(sweep_dir: str | Path, weighting: WeightingConfig | str | None 
     base_name = base_name or str(done[done.scenario == scenario].mitigation.iloc[0])
     base = done[(done.scenario == scenario) & (done.mitigation == base_name)]
     _natural_units(rep, sweep_dir, base, scenario, base_name, w)
+    movement.report_section(rep, sweep_dir, done, fig_dir)
+    if stress is not None:
+        transit_stress.report_section(rep, sweep_dir, stress)
 
     best = None
     for scen, group in done.groupby("scenario"):

@@ -32,7 +32,17 @@ TRANSIT_COLUMNS = {
     "transit_completed_fraction": "share of serials",
     "transit_mean_delay_h": "h",
     "transit_max_delay_h": "h",
+    "transit_p90_delay_h": "h",
+    "transit_queue_h": "h",
+    "transit_tonnes_delivered": "t",
     "transit_censored": "serials",
+    "sustainment_tonnes_delivered": "t",
+    "sustainment_mean_delay_h": "h",
+}
+#: Host-nation support of housed troops, with its units (NaN without housed troops).
+HOST_NATION_COLUMNS = {
+    "hns_days_delivered": "days per soldier",
+    "hns_troop_days": "troop-days",
 }
 #: One sentence per outcome, with its unit: what the report and the console explain.
 OUTCOME_SENTENCES = {

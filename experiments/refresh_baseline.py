@@ -1,7 +1,7 @@
 """Refresh the fixed-seed baseline: ``python -m experiments.refresh_baseline``.
 
 The baseline is the summary of a small default study (the default scenario against ``none`` and
-``combined``, 2 replicates of 7 days, seed 0; :mod:`abm.baseline`), stored in
+``combined``, 2 replicates of 14 days, seed 0; :mod:`abm.baseline`), stored in
 ``tests/baseline/summary.csv``. ``tests/test_baseline.py`` fails on any change to it; after an
 intended change, run this script, read what it says changed, and commit the new file with the
 change that caused it.

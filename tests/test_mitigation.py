@@ -53,6 +53,7 @@ LEVER_TARGETS = {
     "strategic_communication": ("disinformation_only", "peak_belief"),
     "legal_framework": ("hybrid_campaign", "decision_activation_h"),
     "civil_contracts": ("regional_blackout", "total_loss"),
+    "counter_drone": ("most_likely_enemy", "total_loss"),
 }
 
 

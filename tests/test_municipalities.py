@@ -142,7 +142,10 @@ def test_the_province_shortcut_agrees_with_the_general_bookkeeping():
 
 
 def test_allied_transit_crosses_the_municipalities():
-    model = HybridThreatModel(scenario="peacetime", overrides=FINE, rng=0, horizon_days=12)
+    """The movement, through its peacetime queue, ends on day 13 (before the day-14 deadline)."""
+    model = HybridThreatModel(
+        scenario="peacetime", overrides=[*FINE, "dt_hours=2"], rng=0, horizon_days=14
+    )
     model.run_model()
     s = model.summary()
     assert s["transit_completed_fraction"] == 1.0

@@ -49,6 +49,7 @@ def test_every_figure_is_a_real_image(report):
         "harm_tiles",
         "service_timeseries",
         "unmet_need_tiles",
+        "movement_by_day",
     ]
     for name in names:
         png = sweep_dir / "figures" / f"{name}.png"
@@ -91,6 +92,7 @@ def test_the_report_leads_with_natural_units_and_names_every_composite(report):
         "## Without mitigation (most_likely_enemy): per sector, in natural units",
         "### Unmet need per cohort",
         "### Allied transit",
+        "## Allied movement by day",
         "## Mitigations against most_likely_enemy: ranking",
         "### The ranking under every shipped weighting",
         "### Did each lever's mechanism engage?",

@@ -44,6 +44,15 @@ units of normal demand, every step), for behaviour rather than outages:
 A target of a sub-service runs its whole horizon (a narrative's effects outlast its scripted
 hour).
 
+Two metrics are of the allied transit's military trains (the serials' trains; the run stops
+once the last has left, and the run notes the trains leaving each step, as the transit keeps no
+record per train):
+
+- ``rail_trains``: how many left;
+- ``rail_trains_per_day``: how many per day of departures, counting the days from the first
+  departure to the last, both included (as a report of "20 trains from 20 November to 1
+  December", 12 days, counts them).
+
 Every evaluation runs replicates ``0..n-1`` of one seed (common random numbers): two values of a
 parameter are compared on the same worlds and draws, so the mean outcome is a smooth enough
 function of the parameter for root-finding.

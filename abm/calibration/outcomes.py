@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from abm.calibration.targets import SALES_METRICS, SECTOR_METRICS, Outcome
+from abm.calibration.targets import SALES_METRICS, SECTOR_METRICS, TRANSIT_METRICS, Outcome
 from abm.config import RunConfig
 from abm.errors import ConfigError
 from abm.vocabulary import SECTORS
@@ -20,6 +21,8 @@ def outcome_of(model: Any, outcome: Outcome) -> tuple[float, bool]:
     region_mask = w.regions.mask(outcome.regions) if outcome.regions else np.ones(w.regions.n, bool)
     if outcome.metric in SALES_METRICS:
         return _sales_outcome(model, outcome)
+    if outcome.metric in TRANSIT_METRICS:
+        return _train_outcome(model, outcome)
     if outcome.metric in SECTOR_METRICS:
         return _sector_outcome(model, outcome, region_mask)
     in_type = w.asset_type == w.type_names.index(outcome.asset_type)
@@ -112,6 +115,49 @@ def _sales_outcome(model: Any, outcome: Outcome) -> tuple[float, bool]:
     if not high.size:
         return 0.0, False
     return float((high[-1] - high[0] + 1) * model.dt), bool(high[-1] + 1 >= len(sales))
+
+
+#: Per model run by :func:`run_until_settled` for a transit metric: the hour of each step in
+#: which some of the serials' military trains left, and how many. The transit keeps no record
+#: per train (only the trains each serial still has to send), so the run notes them.
+_DEPARTURES: WeakKeyDictionary[Any, list[tuple[float, int]]] = WeakKeyDictionary()
+
+
+def _run_transit(model: Any) -> None:
+    """Step until every serial's military trains have left, or to the horizon, noting the
+    trains that leave in each step. The trains are what the transit metrics count; the
+    convoys, the crossings and the sustainment flow after them do not change them."""
+    transit = model.transit
+    left = int(transit.trains_left.sum())
+    departures: list[tuple[float, int]] = []
+    while model.running and left > 0:
+        model.step()
+        now = int(transit.trains_left.sum())
+        if now < left:
+            departures.append((float(model.hour), left - now))
+        left = now
+    _DEPARTURES[model] = departures
+
+
+def _train_outcome(model: Any, outcome: Outcome) -> tuple[float, bool]:
+    """The serials' military trains: ``rail_trains``, how many left; ``rail_trains_per_day``,
+    how many left per day of departures, counting the days from the first departure to the
+    last, both included (as a report of "about 20 trains from 20 November to 1 December", 12
+    days, counts them). Censored if some trains had not left at the end of the run."""
+    if model not in _DEPARTURES:
+        raise ConfigError(
+            f"outcome.metric {outcome.metric}",
+            "a model run by run_until_settled (it notes the trains)",
+        )
+    departures = _DEPARTURES[model]
+    censored = bool(model.transit.trains_left.sum() > 0)
+    trains = sum(n for _, n in departures)
+    if outcome.metric == "rail_trains":
+        return float(trains), censored
+    if not trains:
+        return 0.0, censored
+    days = (departures[-1][0] - departures[0][0]) / 24.0 + 1.0
+    return trains / days, censored
 
 
 def _down_hours(model: Any, chosen: np.ndarray) -> tuple[float, bool]:
@@ -224,9 +270,13 @@ def run_until_settled(model: Any, outcome: Outcome) -> None:
     outage is over, and its peak has passed); for asset_down_hours, every asset out of service
     is out for its own drawn outage and nothing else can fail (:func:`_only_own_outages`); for
     repair_hours, every damaged asset of the type has a scheduled end (see the module
-    docstring).
+    docstring). A run for a transit metric, adversary or not, stops once every serial's
+    military trains have left (:func:`_run_transit`).
     """
     cfg = model.cfg
+    if outcome.metric in TRANSIT_METRICS:
+        _run_transit(model)  # every train has left: the metric cannot change any more
+        return
     if cfg.scenario.adversary_dimensions or outcome.subservice is not None:
         model.run_model()  # a narrative's effects outlast its scripted hour: the whole horizon
         return

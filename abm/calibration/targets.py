@@ -24,7 +24,9 @@ SECTOR_METRICS: tuple[str, ...] = ("outage_duration_hours", "peak_share_out", "r
 ASSET_METRICS: tuple[str, ...] = ("asset_down_hours", "repair_hours")
 #: Metrics of a sub-service's national demand met (sales), from the recorder's series.
 SALES_METRICS: tuple[str, ...] = ("peak_week_sales_rise", "sales_elevated_hours")
-METRICS: tuple[str, ...] = SECTOR_METRICS + ASSET_METRICS + SALES_METRICS
+#: Metrics of the allied transit's military trains (the serials' trains, not sustainment).
+TRANSIT_METRICS: tuple[str, ...] = ("rail_trains", "rail_trains_per_day")
+METRICS: tuple[str, ...] = SECTOR_METRICS + ASSET_METRICS + SALES_METRICS + TRANSIT_METRICS
 
 #: The fields of a target file, and of its outcome.
 FIELDS: tuple[str, ...] = (

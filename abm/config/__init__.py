@@ -32,6 +32,7 @@ from abm.config.declare import (
     Rule,
     param,
 )
+from abm.config.host_nation import HostNationConfig
 from abm.config.outcomes import OutcomesConfig, WeightingConfig
 from abm.config.people import (
     BehaviourConfig,
@@ -149,6 +150,8 @@ class RunConfig:
     sectors: SectorsConfig = field(default_factory=SectorsConfig)
     population: PopulationConfig = MISSING
     transit: TransitConfig = field(default_factory=TransitConfig)
+    #: Troops housed for months and the NATO and EU institutions (abm/host_nation.py).
+    host_nation: HostNationConfig = field(default_factory=HostNationConfig)
     responders: ResponderConfig = field(default_factory=ResponderConfig)
     adversary: AdversaryConfig = MISSING
     mitigation: MitigationConfig = MISSING
@@ -182,6 +185,7 @@ __all__ = [
     "DisinformationConfig",
     "DroneIncursionConfig",
     "HazardConfig",
+    "HostNationConfig",
     "LeverConfig",
     "MigrationPushConfig",
     "MitigationConfig",

@@ -260,6 +260,16 @@ class ScenarioConfig:
         valid=NON_NEGATIVE,
         source=SCENARIO,
     )
+    corridor_effort: float = param(
+        1.0,
+        doc="Multiplier of the corridor-focused sabotage cells' actions per day and budgets "
+        "together (abm.campaign.corridor_cells): the adversary's effort against the allied "
+        "movement, for the planner's question of what it takes to delay the brigades. Only "
+        "in a scenario whose sabotage goes for the transit corridors.",
+        unit="factor",
+        valid=NON_NEGATIVE,
+        source=SCENARIO,
+    )
     adversary_crisis_shift: float = param(
         1.0,
         doc="After the crisis centre activates measures, the adversary turns on the state: "
@@ -271,3 +281,22 @@ class ScenarioConfig:
     hazards: list[HazardConfig] = field(default_factory=list)
     migration_pushes: list[MigrationPushConfig] = field(default_factory=list)
     drone_incursions: list[DroneIncursionConfig] = field(default_factory=list)
+    housed_troops: dict[str, float] = param(
+        doc="Host-nation support: allied troops housed for months, per region or province that "
+        "hosts them (a province's troops are spread over its regions by population); empty: none. "
+        "Precedents: Grobbendonk (29th Logistics Battalion, antwerp) housed about 1,800 UK and "
+        "US soldiers at the peak of DEFENDER-Europe 20 (HLN, 7 February 2020); Camp Elsenborn "
+        "(liege) has 1,200 beds (Belgian Defence).",
+        unit="persons",
+        valid=NON_NEGATIVE,
+        source=SCENARIO,
+        alternatives="other camps and numbers",
+        factory=dict,
+    )
+    housed_from_hour: float = param(
+        0.0,
+        doc="Hour from which the housed troops are present (until the end of the run).",
+        unit="h",
+        valid=NON_NEGATIVE,
+        source=SCENARIO,
+    )
