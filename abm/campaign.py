@@ -144,7 +144,9 @@ class ScenarioScript:
             if targets
             else np.ones(w.n_assets, dtype=bool)
         )
-        if targets and all(t in CORRIDOR_TYPES for t in targets) and self.transit.n:
+        #: Whether the scenario's sabotage targets are the corridors' alone.
+        self._corridor_targets = bool(targets) and all(t in CORRIDOR_TYPES for t in targets)
+        if self._corridor_targets and self.transit.n:
             on_route = np.zeros(w.n_assets, dtype=bool)
             on_route[self.transit.corridor_assets] = True
             self.sabotage_targets &= on_route
@@ -350,15 +352,33 @@ class ScenarioScript:
             w[[ACTIONS.index("cyber"), ACTIONS.index("disinformation")]] *= shift
         return w
 
+    def _on_corridors(self, hour: float) -> bool:
+        """Whether sabotage now goes for the movement: a phase that focuses on the corridors
+        while serials land and move."""
+        phase = self.phase
+        return phase is not None and phase.corridor_focus and self.transit.deploying(hour)
+
     def sabotage_candidates(self, hour: float) -> np.ndarray:
         """Assets sabotage may aim at now: the scenario's, or the transit routes while serials
         land and move in a phase that focuses on them."""
-        phase = self.phase
-        if phase is not None and phase.corridor_focus and self.transit.deploying(hour):
+        if self._on_corridors(hour):
             focus = np.zeros(self.world.n_assets, dtype=bool)
             focus[self.transit.corridor_assets] = True
             return focus
         return self.sabotage_targets
+
+    def sabotage_value(self, hour: float, candidates: np.ndarray) -> np.ndarray:
+        """What hitting each candidate is worth to the cell: the residents it serves (its
+        criticality), or, when the sabotage goes for the movement (a corridor-focused phase,
+        or target types that are the corridors' alone), the pieces of the movement its loss
+        would hold up (:meth:`abm.transit.Transit.exposure`). Such a cell watches the movement
+        and strikes where it is about to pass, rather than at a section it has already left;
+        with nothing of the movement left to hold up it falls back on the residents served."""
+        if self.transit.n and (self._on_corridors(hour) or self._corridor_targets):
+            held = self.transit.exposure()[candidates]
+            if held.any():
+                return held
+        return self.world.criticality[candidates]
 
     def cell_schedule(self, streams: Streams) -> np.ndarray:
         """Per cell and step, whether the cell acts then: its tempo, inside the windows.

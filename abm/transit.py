@@ -377,6 +377,33 @@ class Transit:
         ]
         return np.unique(np.concatenate(parts)) if parts else NONE.copy()
 
+    def exposure(self) -> np.ndarray:
+        """Per asset, the pieces of the movement still to pass through it, as much as its loss
+        would hold up: a port's pieces still aboard; a Montzen section's tracked pieces still to
+        leave on routes through its province (the line is a chain); a heavy bridge's exceptional
+        pieces and a lock's barge pieces still to leave; an eastern motorway section's or an
+        ordinary rail section's share of the pieces still to leave on them (the province's
+        other sections carry them while one is cut). What a cell watching the movement goes
+        for (:meth:`abm.campaign.ScenarioScript.sabotage_value`); 0 once the serials are
+        across."""
+        out = np.zeros(self.world.n_assets)
+        aboard = np.maximum(self.pieces - self.discharged, 0.0)
+        for k, assets in enumerate(self.port_assets):
+            if assets.size:
+                out[assets] += aboard[self.port_of == k].sum() / assets.size
+        on_road = self.wheeled_left + self.exceptional_pieces_left
+        for u in np.flatnonzero(np.isnan(self.crossed_at)):
+            for place in self.routes[u]:
+                rail, road = self.rail[place], self.road[place]
+                if rail.size:
+                    chain = self.rail_needed[place] == rail.size
+                    out[rail] += self.tracked_left[u] / (1 if chain else rail.size)
+                if road.size:
+                    out[road] += on_road[u] / road.size
+                out[self.bridges[place]] += self.exceptional_pieces_left[u]
+            out[self.locks] += self.barge_pieces_left[u]
+        return out
+
     def step(self, hour: float, working: np.ndarray, service: np.ndarray) -> None:
         """Crossings, discharge, flights, then departures by rail and road; then the support
         the serials draw.

@@ -205,7 +205,7 @@ class AdversaryCell(mesa.Agent):
         if not candidates.size:
             return 0.0, -1, "nothing in reach"
         shield = m.assets.sabotage_protection(m.cfg.responders.guard_protection)
-        value = m.world.criticality[candidates]
+        value = m.script.sabotage_value(m.hour, candidates)
         if not value.any():
             # Sent at sites that serve no resident (the military sites of a scenario's target
             # types): the cell goes for the least protected, as a cell with no preference would.

@@ -263,3 +263,32 @@ def test_barges_carry_a_share_from_antwerp_and_a_lock_out_of_service_sends_them_
     assert t.barges.sum() < b.barges.sum() and t.convoys.sum() > b.convoys.sum()
     assert t.pieces_crossed.sum() == b.pieces_crossed.sum()  # every piece across, some by road
     assert np.allclose(t.crossed_at[~antwerp], b.crossed_at[~antwerp])
+
+
+def test_what_the_movement_still_needs_is_what_a_corridor_cell_goes_for(quiet):
+    """Before the first landing a port holds every piece of its serials, each Montzen section
+    every tracked piece routed through its province, each heavy bridge the exceptional pieces:
+    what their loss would hold up. Once the serials are across, nothing is left to hold up. A
+    cell of a corridor campaign values its candidates by it (bridges and locks serve no
+    resident, so by the residents served it would never go for them); any other campaign's
+    cells value the residents served."""
+    model = HybridThreatModel(load_config("corridor_sabotage", horizon_days=14), rng=11)
+    t, w = model.transit, model.world
+    held = t.exposure()
+    ports = np.concatenate(t.port_assets)
+    assert held[ports].sum() == pytest.approx(t.pieces.sum())
+    bridges = np.concatenate(list(t.bridges.values()))
+    assert held[bridges].min() > 0 and (w.criticality[bridges] == 0).all()
+    montzen = np.flatnonzero(w.asset_type == w.type_names.index("eastern_rail"))
+    assert held[montzen].max() <= t.tracked.sum() and held[montzen].min() > 0
+    outside = np.ones(w.n_assets, dtype=bool)
+    outside[t.corridor_assets] = False
+    assert (held[outside] == 0).all()
+    candidates = np.flatnonzero(model.script.sabotage_targets)
+    assert np.array_equal(model.script.sabotage_value(0.0, candidates), held[candidates])
+    elsewhere = HybridThreatModel(load_config("sabotage_only", horizon_days=14), rng=11)
+    assert np.array_equal(
+        elsewhere.script.sabotage_value(0.0, candidates), w.criticality[candidates]
+    )
+    done, _ = quiet
+    assert (done.transit.exposure() == 0).all()
