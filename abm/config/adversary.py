@@ -42,7 +42,11 @@ class CellConfig:
     )
     strategy: str = param(
         "weighted",
-        doc="random targets, or weighted by criticality x vulnerability.",
+        doc=(
+            "random targets, or weighted by value x vulnerability (value: the criticality, or, "
+            "for sabotage aimed at the transit corridors, the pieces of the movement a loss "
+            "would hold up)."
+        ),
         valid=Choices(STRATEGIES),
         alternatives=ANY_CHOICE,
     )
