@@ -23,7 +23,7 @@ from omegaconf import OmegaConf
 
 from abm.config import RunConfig
 from abm.results import write_parquet
-from abm.sweeps import launch_sweep, quoted
+from abm.sweeps import REFUSED, SweepRefused, launch_sweep, quoted
 from abm.uncertainty import UncertainParameter, UncertaintyConfig
 
 DESIGN_FILE = "design.parquet"
@@ -49,7 +49,12 @@ def run_design(
 ) -> int:
     """Run the design in ``directory`` as a sweep of ``experiments.run`` into
     ``<directory>/runs``, ``block_size`` rows per job; the sweep's exit status (non-zero if a
-    job failed: the others still ran, and running it again resumes)."""
+    job failed: the others still ran, and running it again resumes).
+
+    Raises:
+        SweepRefused: The sweep did not start (its directory is in use by another sweep, or
+            holds jobs of other code with ``stale_jobs=refuse``); it has said why in one line.
+    """
     blocks = -(-rows // block_size)
     overrides = [
         *model_overrides,
@@ -60,7 +65,10 @@ def run_design(
         "print_summary=false",
         *hydra_overrides,
     ]
-    return launch_sweep(overrides, directory / RUNS_DIR, check=False, quiet=True).returncode
+    status = launch_sweep(overrides, directory / RUNS_DIR, check=False, quiet=True).returncode
+    if status == REFUSED:
+        raise SweepRefused(str(directory / RUNS_DIR))
+    return status
 
 
 #: The fields of a lever that scale with its intensity in :func:`lever_space`: the strength

@@ -1,7 +1,9 @@
-"""One job: validate, run every replicate in-process, write the results contract."""
+"""One job: validate, run every replicate in-process, stage each as it ends, merge, mark."""
 
 from __future__ import annotations
 
+import gc
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +15,19 @@ from abm.config import RunConfig
 from abm.errors import ConfigError
 from abm.model import HybridThreatModel
 from abm.results import (
+    COMPLETE_MARKER,
+    ERROR_RECORD,
     events_table,
     groups_table,
     provenance,
     regions_table,
+    resume_key,
+    summary_table,
     timeseries_table,
-    write_job,
+    write_json,
+    write_marker,
 )
+from abm.staging import MERGED_FILES, Staging, Unit
 from abm.validation import validate
 
 
@@ -27,47 +35,76 @@ def run_job(cfg: RunConfig, outdir: Path, resolved_yaml: str) -> pd.DataFrame:
     """Run ``cfg.replicates`` replicates of ``cfg`` and write them into ``outdir``.
 
     Replicates run inside the job (not as separate Hydra jobs), each from
-    ``SeedSequence(cfg.seed, spawn_key=(r,))``. Nothing is written until every replicate has
-    finished, so a failure leaves no partial results. A design job (``design.file`` set) runs
-    its block of design rows, every row on the same seeds (common random numbers across the
-    design), and marks each row of every table with its ``design_row``.
+    ``SeedSequence(cfg.seed, spawn_key=(r,))``. A design job (``design.file`` set) runs its block
+    of design rows, every row on the same seeds (common random numbers across the design), and
+    marks each row of every table with its ``design_row``.
+
+    Each replicate's tables are staged (:mod:`abm.staging`) as soon as it ends and its model is
+    dropped, so the job holds one replicate at a time. A job started again after it was killed,
+    under the same resume key, runs only the replicates that are not staged (it says so on
+    stderr); staging under another key is discarded. When every replicate is staged, the parts
+    are merged into the job's files in (design row, replicate) order, whether the job ran in one
+    go or was resumed (the same bytes either way), then ``provenance.json`` (whose wall time is
+    this run's only, for a resumed job), the completion marker last, and the staging is removed.
+    Until the marker is written the directory holds no marker, so it never looks complete.
 
     Returns:
         The summary table, one row per replicate (and design row).
     """
     validate(cfg)
     start = time.perf_counter()
-    summaries = []
-    tables: dict[str, list[pa.Table]] = {
-        "timeseries": [],
-        "groups": [],
-        "events": [],
-        "regions": [],
-    }
-    ran: list[int] = []
+    outdir.mkdir(parents=True, exist_ok=True)
+    (outdir / COMPLETE_MARKER).unlink(missing_ok=True)
+    (outdir / ERROR_RECORD).unlink(missing_ok=True)
+    staging = Staging(outdir, resume_key(resolved_yaml, cfg.design.file))
+    staged, discarded = staging.open()
+    if discarded is not None:
+        print(f"[job] staged replicates discarded ({discarded}): {outdir}", file=sys.stderr)
+    units: list[Unit] = []
     for design_row, values, row_cfg in design_rows(cfg):
         for r in row_replicates(cfg, design_row):
-            ran.append(r)
-            model = HybridThreatModel(row_cfg, rng=cfg.seed, replicate=r)
-            model.run_model()
-            summary = model.summary()
-            parts = {
-                "timeseries": timeseries_table(model),
-                "groups": groups_table(model),
-                "events": events_table(model),
-                "regions": regions_table(model),
-            }
-            if design_row is not None:
-                summary.update(
-                    design_row=design_row, **{f"param_{k}": v for k, v in values.items()}
-                )
-                parts = {k: _with_row(t, design_row) for k, t in parts.items()}
-            summaries.append(summary)
-            for name, table in parts.items():
-                tables[name].append(table)
-    prov = provenance(cfg.seed, cfg.replicates, time.perf_counter() - start, ran)
-    write_job(outdir, summaries, tables, prov, resolved_yaml)
-    return pd.DataFrame(summaries)
+            unit = Unit(design_row, r)
+            units.append(unit)
+            if unit.name not in staged:
+                staging.stage(unit, run_replicate(row_cfg, cfg.seed, unit, values))
+                gc.collect()  # the model's reference cycles: free it before the next one
+    if staged:
+        print(
+            f"[job] resumed: {len(staged)} of {len(units)} replicates were staged, "
+            f"{len(units) - len(staged)} run: {outdir}",
+            file=sys.stderr,
+        )
+    summary = staging.merge(units)
+    ran = [u.replicate for u in units]
+    write_json(
+        provenance(cfg.seed, cfg.replicates, time.perf_counter() - start, ran),
+        outdir / "provenance.json",
+    )
+    write_marker(outdir, resolved_yaml, [*MERGED_FILES, "provenance.json"], cfg.design.file)
+    staging.remove()
+    return summary.to_pandas()
+
+
+def run_replicate(
+    cfg: RunConfig, seed: int, unit: Unit, values: dict[str, float]
+) -> dict[str, pa.Table]:
+    """Run one replicate and return its tables (summary row, timeseries, groups, events,
+    regions), marked with the unit's design row and parameter values in a design job. The
+    model is local: nothing refers to it once the tables are built."""
+    model = HybridThreatModel(cfg, rng=seed, replicate=unit.replicate)
+    model.run_model()
+    summary = model.summary()
+    tables = {
+        "timeseries": timeseries_table(model),
+        "groups": groups_table(model),
+        "events": events_table(model),
+        "regions": regions_table(model),
+    }
+    del model
+    if unit.design_row is not None:
+        summary.update(design_row=unit.design_row, **{f"param_{k}": v for k, v in values.items()})
+        tables = {k: _with_row(t, unit.design_row) for k, t in tables.items()}
+    return {"summary": summary_table([summary]), **tables}
 
 
 def design_rows(cfg: RunConfig) -> Iterator[tuple[int | None, dict[str, float], RunConfig]]:

@@ -2,8 +2,15 @@
 
 Tables are built from arrays straight into Arrow (no pandas index metadata), so the same inputs
 give byte-identical Parquet files. Each file is written under a temporary name and renamed; the
-completion marker, with a hash of the resolved config, is written last, so a killed job never
-leaves a directory that looks complete.
+completion marker is written last, so a killed job never leaves a directory that looks complete.
+
+The marker holds the job's *resume key* (:func:`resume_key`: everything that decides its results:
+the resolved config and its seed, the code's version, the versions of the packages that compute,
+the Python version) and the SHA-256 of every file the job wrote. A job is complete
+(:func:`job_state`) only if its marker is readable, its key equals the key of the job about to
+run, and every file it lists is there with the checksum it had when written: a truncated,
+missing or altered file, or a change of code or packages, makes the job run again instead of
+being kept with old numbers.
 """
 
 from __future__ import annotations
@@ -43,6 +50,12 @@ PACKAGES = (
     "pyarrow",
     "networkx",
 )
+#: The packages whose versions decide a job's numbers (the project's own code is covered by
+#: :func:`code_version`, which also sees changes that are not committed or released).
+COMPUTING_PACKAGES = PACKAGES[1:]
+#: The source trees that compute a job's results: the model and its agents, with their data
+#: files. The configs are not hashed as files: what a job reads of them is its resolved config.
+CODE_DIRS = ("abm", "agents")
 
 
 def timeseries_table(model: HybridThreatModel) -> pa.Table:
@@ -218,6 +231,94 @@ def config_hash(resolved_yaml: str) -> str:
     return hashlib.sha256(resolved_yaml.encode()).hexdigest()
 
 
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks (a timeseries file can be large)."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def code_version(root: Path | None = None) -> str:
+    """SHA-256 over the files of :data:`CODE_DIRS` (names and bytes, in sorted order).
+
+    Why not the git commit: a job computed from a working tree with uncommitted changes, or
+    from an installed copy without git, must still be told apart from one computed by other
+    code. Hashing about 1 MB of source takes a few milliseconds, once per job.
+
+    Args:
+        root: The project root (the directory holding ``abm/``); this package's by default.
+    """
+    root = Path(__file__).parents[1] if root is None else root
+    h = hashlib.sha256()
+    for name in CODE_DIRS:
+        for path in sorted((root / name).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            h.update(path.relative_to(root).as_posix().encode() + b"\0")
+            h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str | None]:
+    """Installed versions of ``names`` (None for one that is not installed)."""
+    versions: dict[str, str | None] = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def resume_key(resolved_yaml: str, design_file: str | os.PathLike[str] | None = None) -> dict:
+    """Everything that decides a job's results: its resolved config (with its seed), the
+    content of its design file (a design job's rows are read from it, not from the config), the
+    code's version, the computing packages' versions and the Python version. Two jobs with the
+    same key compute the same numbers; a completed job is kept on resume only under the same
+    key."""
+    key: dict[str, Any] = {
+        "config_sha256": config_hash(resolved_yaml),
+        "code": code_version(),
+        "packages": package_versions(COMPUTING_PACKAGES),
+        "python": sys.version.split()[0],
+    }
+    if design_file is not None:
+        path = Path(design_file)
+        key["design_sha256"] = file_sha256(path) if path.is_file() else None
+    return key
+
+
+#: What each part of the resume key is called when one differs.
+KEY_PARTS = {
+    "config_sha256": "the resolved config",
+    "design_sha256": "the design file",
+    "code": "the code (abm/, agents/)",
+    "packages": "the package versions",
+    "python": "the Python version",
+}
+
+
+def key_changes(stored: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """The parts of two resume keys that differ, named for a message (empty if equal)."""
+    changed = []
+    for part, label in KEY_PARTS.items():
+        if stored.get(part) == current.get(part):
+            continue
+        if part == "packages":
+            old, new = stored.get(part) or {}, current.get(part) or {}
+            moved = [
+                f"{n} {old.get(n)} -> {new.get(n)}"
+                for n in sorted(set(old) | set(new))
+                if old.get(n) != new.get(n)
+            ]
+            changed.append(f"{label} ({', '.join(moved)})")
+        else:
+            changed.append(label)
+    return changed
+
+
 def git_commit() -> str | None:
     """The commit of the source tree the package runs from, if it is a git checkout."""
     try:
@@ -240,16 +341,13 @@ def provenance(
     """Seeds, package versions, git commit, platform and wall time of a job.
 
     Args:
+        wall_seconds: The job's run time in this process: for a job resumed after a kill,
+            this run's only (the replicates staged before it are not counted).
         ran: The replicate indices the job ran, when not ``0 .. replicates - 1`` (a design
             whose row j runs replicate j only).
     """
     indices = sorted(set(ran)) if ran is not None else list(range(replicates))
-    versions: dict[str, str | None] = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
+    versions = package_versions()
     return {
         "seed": seed,
         "replicates": replicates,
@@ -263,7 +361,7 @@ def provenance(
 
 
 #: Keys that do not change what a job computes, left out of its config hash.
-NOT_HASHED = ("print_summary", "debug_fail_job")
+NOT_HASHED = ("print_summary", "debug_fail_job", "sweep_wait", "stale_jobs")
 
 
 def results_yaml(cfg: Any) -> str:
@@ -280,16 +378,79 @@ def results_yaml(cfg: Any) -> str:
     return OmegaConf.to_yaml(OmegaConf.create(container))
 
 
-def is_complete(outdir: Path, resolved_yaml: str) -> bool:
-    """True if ``outdir`` holds a finished job computed from exactly this config."""
+def read_marker(outdir: Path) -> dict[str, Any] | None:
+    """The completion marker of ``outdir``: None if there is none, ``{"damaged": reason}`` if
+    it cannot be read as a marker."""
     marker = outdir / COMPLETE_MARKER
     if not marker.is_file():
-        return False
+        return None
     try:
         stored = json.loads(marker.read_text())
-    except (OSError, json.JSONDecodeError):
-        return False
-    return stored.get("config_sha256") == config_hash(resolved_yaml)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        return {"damaged": f"{COMPLETE_MARKER} unreadable ({type(err).__name__})"}
+    if not isinstance(stored, dict) or not isinstance(stored.get("files"), dict):
+        return {"damaged": f"{COMPLETE_MARKER} lists no files (written by an older version)"}
+    return stored
+
+
+def verify_files(outdir: Path, marker: dict[str, Any]) -> str | None:
+    """Why the files a marker lists are not as written (missing, or another checksum), or
+    None if they all are."""
+    for name, digest in sorted(marker["files"].items()):
+        path = outdir / name
+        if not path.is_file():
+            return f"{name} missing"
+        if file_sha256(path) != digest:
+            return f"{name} altered or truncated (checksum differs from the marker's)"
+    return None
+
+
+def job_state(outdir: Path, key: dict[str, Any] | None = None) -> tuple[str, str | None]:
+    """The state of the job in ``outdir`` and why: ``("complete", None)``, ``("absent",
+    None)`` (no marker), ``("damaged", reason)`` (a marker, but a file is missing, altered or
+    unreadable) or ``("stale", what changed)`` (complete, but under another resume key).
+
+    Args:
+        key: The resume key of the job about to run (:func:`resume_key`); None checks the
+            files only (what the catalog does: it does not know the config a job would run).
+    """
+    marker = read_marker(outdir)
+    if marker is None:
+        return "absent", None
+    if "damaged" in marker:
+        return "damaged", str(marker["damaged"])
+    reason = verify_files(outdir, marker)
+    if reason is not None:
+        return "damaged", reason
+    if key is not None:
+        changes = key_changes(marker.get("key") or {}, key)
+        if changes:
+            return "stale", "changed: " + "; ".join(changes)
+    return "complete", None
+
+
+def is_complete(outdir: Path, resolved_yaml: str, design_file: str | None = None) -> bool:
+    """True if ``outdir`` holds a finished, intact job computed under this config's resume
+    key (:func:`job_state`)."""
+    return job_state(outdir, resume_key(resolved_yaml, design_file))[0] == "complete"
+
+
+def write_marker(
+    outdir: Path,
+    resolved_yaml: str,
+    files: Sequence[str],
+    design_file: str | os.PathLike[str] | None = None,
+) -> None:
+    """Write the completion marker last: the resume key and the checksum of each of
+    ``files`` (names in ``outdir``), as they are now on disk."""
+    write_json(
+        {
+            "config_sha256": config_hash(resolved_yaml),
+            "key": resume_key(resolved_yaml, design_file),
+            "files": {name: file_sha256(outdir / name) for name in sorted(files)},
+        },
+        outdir / COMPLETE_MARKER,
+    )
 
 
 def write_error(outdir: Path, error: BaseException, overrides: list[str], tb: str) -> None:
@@ -304,21 +465,3 @@ def write_error(outdir: Path, error: BaseException, overrides: list[str], tb: st
         },
         outdir / ERROR_RECORD,
     )
-
-
-def write_job(
-    outdir: Path,
-    summaries: list[dict[str, Any]],
-    tables: dict[str, list[pa.Table]],
-    prov: dict[str, Any],
-    resolved_yaml: str,
-) -> None:
-    """Write every file of the contract into ``outdir``, the completion marker last."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    (outdir / COMPLETE_MARKER).unlink(missing_ok=True)
-    (outdir / ERROR_RECORD).unlink(missing_ok=True)
-    write_parquet(summary_table(summaries), outdir / "summary.parquet")
-    for name, parts in tables.items():
-        write_parquet(pa.concat_tables(parts), outdir / f"{name}.parquet")
-    write_json(prov, outdir / "provenance.json")
-    write_json({"config_sha256": config_hash(resolved_yaml)}, outdir / COMPLETE_MARKER)

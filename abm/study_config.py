@@ -39,7 +39,7 @@ from omegaconf.errors import OmegaConfBaseException
 import configs
 from abm.api import compose_config
 from abm.errors import ConfigError
-from abm.sweeps import quoted
+from abm.sweeps import SweepRefused, quoted
 from abm.vocabulary import SEARCH_OUTCOMES, SENSITIVITY_METHODS, SENSITIVITY_OUTCOMES
 
 #: The drivers' primary configs: a search path of their own, where ``population`` and
@@ -265,8 +265,9 @@ def study_main[C, P](
         execute: Runs the designs and analyses them; returns the exit status and the report.
 
     Returns:
-        The exit status: 2 for bad input, 1 if the runs could not all be analysed (a job
-        failed: running the same command again resumes), else ``execute``'s.
+        The exit status: 2 for bad input or a sweep that could not start, 1 if the runs could
+        not all be analysed (a job failed: running the same command again resumes), else
+        ``execute``'s.
     """
     argv = sys.argv[1:] if argv is None else argv
     start = time.perf_counter()
@@ -277,6 +278,8 @@ def study_main[C, P](
         return 2
     try:
         status, report = execute(plan)
+    except SweepRefused:
+        return 2  # the sweep has said why, in one line
     except RuntimeError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -1,22 +1,48 @@
-"""Hydra sweeps of ``experiments.run``: launching one, and following its progress.
+"""Hydra sweeps of ``experiments.run``: launching one, owning its directory, following it.
 
 :func:`launch_sweep` is the one place that builds the ``python -m experiments.run -m ...``
 command line; the default study, the designs of the sensitivity and optimisation drivers, the
 benchmark and the tests all launch their sweeps through it. :class:`SweepProgress` is the Hydra
-callback (``hydra.callbacks`` in ``configs/config.yaml``) that prints progress with an ETA after
-every job and counts the failures at the end.
+callback (``hydra.callbacks`` in ``configs/config.yaml``) that owns the sweep directory for the
+whole sweep, prints progress with an ETA after every job and counts the failures at the end.
+
+**One owner per sweep directory.** Two sweeps writing into one directory mix their results
+(a job's directory is named from its overrides, without the seed, so ``seed=0`` and ``seed=1``
+write the same files). Before Hydra writes ``multirun.yaml`` or any job directory, the launching
+process takes an exclusive OS lock (``flock``) on ``<sweep_dir>/.sweep.lock``, writes its pid,
+host, start time and command line into it, and keeps it until the sweep ends (process exit
+releases it too, even after ``kill -9``). The launching process lives until every job has
+ended with the basic, joblib, submitit (local and SLURM: the launcher waits for its jobs) and
+Ray launchers, so the lock also covers jobs that run in other processes or on other nodes. On a
+cluster the sweep directory must be on a filesystem where ``flock`` works across nodes (NFSv4,
+Lustre and GPFS do; a filesystem without locks stops the sweep with a message), and a launching
+process killed while its SLURM jobs go on leaves them unprotected: cancel them (``scancel``)
+before starting another sweep into the directory. A second sweep
+into a directory in use stops at once with one line and exit status 2, having written nothing;
+``sweep_wait=true`` makes it wait for the first to end instead.
+
+**Jobs computed by other code.** Resume keeps a finished job only under the same resume key
+(:func:`abm.results.resume_key`: resolved config and seed, code version, package versions,
+Python version); ``experiments.run`` checks each job's key and files. Before any job runs, the
+launching process reads the completion markers already in the directory and says how many were
+computed by other code or packages: with ``stale_jobs=redo`` (the default) they are redone, with
+``stale_jobs=refuse`` the sweep stops in one line naming what changed (exit status 2, nothing
+written), so that a change of code never silently replaces, nor silently keeps, old numbers.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +50,28 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from abm.results import COMPLETE_MARKER, ERROR_RECORD
+from abm.config import STALE_POLICIES
+from abm.results import (
+    COMPLETE_MARKER,
+    ERROR_RECORD,
+    job_state,
+    key_changes,
+    read_marker,
+    resume_key,
+)
 
 #: The entry point every sweep runs: the same Hydra app as a single run.
 SWEEP_MODULE = "experiments.run"
 STATE_FILE = ".sweep.json"
+#: Held (flock) by the sweep that owns the directory; records its pid, host, start and command.
+LOCK_FILE = ".sweep.lock"
+#: Written by Hydra's sweeper into every sweep directory: marks a nested sweep as another one.
+MULTIRUN_FILE = "multirun.yaml"
+#: Exit status of a sweep that did not start (directory in use, stale jobs refused, bad
+#: option): one line on standard error says why.
+REFUSED = 2
+#: The parts of the resume key that every job of a sweep shares (checked before the sweep).
+SHARED_KEY_PARTS = ("code", "packages", "python")
 
 
 def quoted(value: str | os.PathLike[str]) -> str:
@@ -132,11 +175,44 @@ def count_jobs(config: DictConfig) -> int:
     return total
 
 
-def finished(sweep_dir: Path) -> tuple[int, int]:
-    """(completed, failed) jobs under a sweep directory."""
-    done = len(list(sweep_dir.glob(f"**/{COMPLETE_MARKER}")))
-    failed = len(list(sweep_dir.glob(f"**/{ERROR_RECORD}")))
-    return done, failed
+def sweep_jobs(sweep_dir: Path) -> list[Path]:
+    """The job directories of the sweep in ``sweep_dir`` (the directory itself when the sweep
+    has one job): those holding ``.hydra/``, a completion marker or an error record.
+
+    A subdirectory with its own ``multirun.yaml`` is another sweep (the study runs its
+    increments into ``<out>/increments``) and is left out, so that its jobs are not counted
+    as this sweep's; hidden directories (``.hydra``, staging folders) are not jobs.
+    """
+    jobs = []
+    for root, dirs, files in os.walk(sweep_dir):
+        here = Path(root)
+        if here != sweep_dir and MULTIRUN_FILE in files:
+            dirs.clear()
+            continue
+        if ".hydra" in dirs or COMPLETE_MARKER in files or ERROR_RECORD in files:
+            jobs.append(here)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    return jobs
+
+
+def finished(sweep_dir: Path, verify: bool = False) -> tuple[int, int, int]:
+    """(complete, failed, damaged) jobs of the sweep in ``sweep_dir``.
+
+    A job with an error record failed, even if a marker of an earlier run is still there.
+    Without ``verify`` a marker counts as complete (cheap enough to call after every job);
+    with it, only a job whose marker is readable and whose files match their checksums does
+    (:func:`abm.results.job_state`), and the others are damaged.
+    """
+    complete = failed = damaged = 0
+    for job in sweep_jobs(sweep_dir):
+        if (job / ERROR_RECORD).is_file():
+            failed += 1
+        elif (job / COMPLETE_MARKER).is_file():
+            if not verify or job_state(job)[0] == "complete":
+                complete += 1
+            else:
+                damaged += 1
+    return complete, failed, damaged
 
 
 def _eta(seconds: float) -> str:
@@ -147,15 +223,192 @@ def _eta(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
+# ------------------------------------------------------------------------------- ownership
+
+
+class SweepRefused(Exception):
+    """The sweep cannot start: its directory is in use, or holds jobs it must not redo."""
+
+
+def _owner_text(lock: Path) -> str:
+    """``pid N on H since T`` from a lock file (what can be read of it)."""
+    try:
+        owner = json.loads(lock.read_text())
+        return f"pid {owner['pid']} on {owner['host']} since {owner['since']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "owner not recorded yet"
+
+
+def acquire_sweep_lock(
+    sweep_dir: Path, wait: bool = False, name: str = LOCK_FILE, user: str = "sweep"
+) -> int:
+    """Take the exclusive lock on ``<sweep_dir>/.sweep.lock``; returns its file descriptor,
+    which holds the lock until it is closed (or the process ends).
+
+    The lock file is never deleted: a process that opened it could otherwise lock a file that
+    is no longer the one in the directory.
+
+    Args:
+        wait: Wait for the owner to end, saying so in one line, instead of refusing.
+        name, user: Another lock file of the directory and who takes it (the study holds
+            ``.study.lock`` over its several sweeps, each of which takes ``.sweep.lock``).
+
+    Raises:
+        SweepRefused: The directory is in use (and not ``wait``), or its filesystem cannot lock.
+    """
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    lock = sweep_dir / name
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = _owner_text(lock)
+            if not wait:
+                raise SweepRefused(
+                    f"{sweep_dir} is in use by another {user} ({owner}); wait for it to end or "
+                    "choose another directory, or add sweep_wait=true to wait for it"
+                ) from None
+            print(
+                f"[{user}] {sweep_dir} is in use by another {user} ({owner}); waiting for it "
+                "to end (sweep_wait=true)",
+                file=sys.stderr,
+                flush=True,
+            )
+            fcntl.flock(fd, fcntl.LOCK_EX)
+    except SweepRefused:
+        os.close(fd)
+        raise
+    except OSError as err:
+        os.close(fd)
+        raise SweepRefused(
+            f"cannot lock {lock} ({err.strerror or err}): put the {user} directory on a "
+            f"filesystem with working file locks (flock), so that two {user}s cannot mix results"
+        ) from None
+    return fd
+
+
+def record_owner(fd: int) -> None:
+    """Write this process (pid, host, start time, command line) into the held lock file, for
+    the message a refused sweep prints."""
+    owner = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "since": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "command": " ".join(sys.orig_argv),
+    }
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps(owner).encode(), 0)
+
+
+def stale_jobs(sweep_dir: Path) -> tuple[int, int, list[str]]:
+    """What the completion markers already in the sweep say about this code: (jobs computed by
+    other code, packages or Python; jobs whose marker is damaged or from an older version;
+    the changes, named).
+
+    Only the parts of the resume key that are the same for every job are compared here (the
+    config part differs per job and is checked by each job). Reads the markers only, not the
+    files they list: each job verifies its own files before it is skipped.
+    """
+    current = resume_key("")
+    shared = {part: current[part] for part in SHARED_KEY_PARTS}
+    other, damaged = 0, 0
+    changes: list[str] = []
+    for job in sweep_jobs(sweep_dir):
+        marker = read_marker(job)
+        if marker is None:
+            continue
+        if "damaged" in marker:
+            damaged += 1
+            continue
+        stored = marker.get("key") or {}
+        changed = key_changes({p: stored.get(p) for p in SHARED_KEY_PARTS}, shared)
+        if changed:
+            other += 1
+            changes.extend(c for c in changed if c not in changes)
+    return other, damaged, changes
+
+
+def reusable_jobs(root: Path) -> tuple[int, int]:
+    """(jobs that a re-run can keep, jobs) under ``root`` and every sweep nested in it: a job
+    can be kept if it is complete, its files match their checksums and it was computed by this
+    code, these packages and this Python. Whether its config is still the one asked for is
+    known only to the job itself (which redoes it if not)."""
+    current = resume_key("")
+    jobs = {p.parent.parent for p in root.glob("**/.hydra/overrides.yaml")}
+    kept = 0
+    for job in jobs:
+        if (job / ERROR_RECORD).is_file() or job_state(job)[0] != "complete":
+            continue
+        stored = (read_marker(job) or {}).get("key") or {}
+        if all(stored.get(part) == current[part] for part in SHARED_KEY_PARTS):
+            kept += 1
+    return kept, len(jobs)
+
+
 class SweepProgress(Callback):
-    """Prints ``k/N jobs done, ETA`` after every job, and how many failed at the end."""
+    """Owns the sweep directory, prints ``k/N jobs done, ETA`` after every job, and how many
+    failed at the end.
+
+    ``on_multirun_start`` runs in the launching process before the sweeper writes
+    ``multirun.yaml`` or any job directory (``hydra._internal.hydra.Hydra.multirun``), so a
+    sweep refused there leaves the directory as it was. A refusal exits with status 2 through
+    :class:`SystemExit`, which Hydra's callback runner (it turns an ``Exception`` into a
+    warning) and its error reporting let through without a traceback.
+    """
+
+    def __init__(self) -> None:
+        self._lock: int | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # launchers pickle the callbacks into their workers: the lock stays with its owner
+        return {**self.__dict__, "_lock": None}
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        sweep_dir.mkdir(parents=True, exist_ok=True)
-        done, failed = finished(sweep_dir)
+        policy = OmegaConf.select(config, "stale_jobs", default="redo")
+        if policy not in STALE_POLICIES:
+            _refuse(f"stale_jobs: {policy!r} is not one of: {', '.join(STALE_POLICIES)}")
+        try:
+            self._lock = acquire_sweep_lock(
+                sweep_dir, wait=bool(OmegaConf.select(config, "sweep_wait", default=False))
+            )
+        except SweepRefused as err:
+            _refuse(str(err))
+        other, damaged, changes = stale_jobs(sweep_dir)
+        if other and policy == "refuse":
+            self.release()
+            _refuse(
+                f"{other} completed job(s) in {sweep_dir} were computed by other code or "
+                f"packages (changed: {'; '.join(changes)}); add stale_jobs=redo to redo them, "
+                "or choose another hydra.sweep.dir"
+            )
+        assert self._lock is not None
+        record_owner(self._lock)
+        if other:
+            print(
+                f"[sweep] {other} completed job(s) were computed by other code or packages "
+                f"(changed: {'; '.join(changes)}) and will be redone (stale_jobs=refuse stops "
+                "instead)",
+                file=sys.stderr,
+                flush=True,
+            )
+        if damaged:
+            print(
+                f"[sweep] {damaged} job(s) have a damaged completion marker or one from an "
+                "older version, and will be redone",
+                file=sys.stderr,
+                flush=True,
+            )
+        done, failed, _ = finished(sweep_dir)
         state = {"total": count_jobs(config), "start": time.time(), "done_before": done}
         (sweep_dir / STATE_FILE).write_text(json.dumps(state))
+
+    def release(self) -> None:
+        """Give up the sweep directory (closing the lock file's descriptor unlocks it)."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -163,7 +416,7 @@ class SweepProgress(Callback):
             state = json.loads((sweep_dir / STATE_FILE).read_text())
         except (OSError, json.JSONDecodeError):
             return
-        done, failed = finished(sweep_dir)
+        done, failed, _ = finished(sweep_dir)
         total = state["total"]
         new = done + failed - state["done_before"]
         elapsed = time.time() - state["start"]
@@ -177,10 +430,13 @@ class SweepProgress(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        done, failed = finished(sweep_dir)
+        done, failed, damaged = finished(sweep_dir, verify=True)
+        self.release()
         total = count_jobs(config)
+        extra = f", {damaged} damaged" if damaged else ""
         print(
-            f"[sweep] finished: {done} of {total} jobs complete, {failed} failed ({sweep_dir})",
+            f"[sweep] finished: {done} of {total} jobs complete, {failed} failed{extra} "
+            f"({sweep_dir})",
             file=sys.stderr,
             flush=True,
         )
@@ -190,4 +446,18 @@ class SweepProgress(Callback):
                 file=sys.stderr,
                 flush=True,
             )
+        if damaged:
+            print(
+                f"[sweep] {damaged} job(s) damaged after they ended (python -m analysis.catalog "
+                f"{sweep_dir} names them); a re-run redoes them",
+                file=sys.stderr,
+                flush=True,
+            )
+        if failed or damaged:
             sys.exit(1)
+
+
+def _refuse(message: str) -> None:
+    """Stop the launching process with one line and exit status 2 (no traceback)."""
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    sys.exit(REFUSED)

@@ -3,8 +3,10 @@
 ``python -m analysis.catalog <sweep_dir>`` (or :func:`build_catalog`) finds every job under the
 sweep directory (a job is a directory with ``.hydra/overrides.yaml``), reads all
 ``summary.parquet`` files in one DuckDB query, and joins them with the jobs' overrides and
-status. Jobs that failed or never finished appear as rows with their status and error; they are
-never silently missing. The result is also written to ``<sweep_dir>/catalog.duckdb`` with a
+status. Jobs that failed, never finished or are damaged (a file missing, truncated or altered
+since the job wrote it, or a marker or overrides file that cannot be read) appear as rows with
+their status and the reason; they are never silently missing, and never stop the others from
+being read. The result is also written to ``<sweep_dir>/catalog.duckdb`` with a
 ``summary`` table (every row) and a ``jobs`` table (one row per job).
 """
 
@@ -20,36 +22,88 @@ import duckdb
 import pandas as pd
 import yaml
 
-from abm.results import COMPLETE_MARKER, ERROR_RECORD, temporary_name
+from abm.results import ERROR_RECORD, job_state, temporary_name
 from abm.weighting import load_weighting
 
 CATALOG_FILE = "catalog.duckdb"
 
 
+def _overrides(job_dir: Path) -> tuple[list[str] | None, str | None]:
+    """A job's overrides from ``.hydra/overrides.yaml``, or None and why they cannot be read."""
+    path = job_dir / ".hydra" / "overrides.yaml"
+    try:
+        overrides = yaml.safe_load(path.read_text()) or []
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        return None, f".hydra/overrides.yaml unreadable ({type(err).__name__})"
+    if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
+        return None, ".hydra/overrides.yaml is not a list of overrides"
+    return overrides, None
+
+
+def _error(job_dir: Path) -> str:
+    """What a failed job's ``error.json`` says it raised."""
+    try:
+        record = json.loads((job_dir / ERROR_RECORD).read_text())
+        return f"{record.get('exception')}: {record.get('message')}"
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError) as err:
+        return f"{ERROR_RECORD} unreadable ({type(err).__name__})"
+
+
 def find_jobs(sweep_dir: Path) -> pd.DataFrame:
-    """One row per job: its directory, overrides, status and error message."""
+    """One row per job: its directory, overrides, status and error message.
+
+    Status: ``complete`` (a marker, and every file it lists has its checksum:
+    :func:`abm.results.job_state`), ``failed`` (an ``error.json``, even beside the marker of an
+    earlier run), ``damaged`` (a marker, but a file is missing, truncated or altered, or the
+    marker or the overrides cannot be read; ``error`` says which) or ``incomplete``. Each job is
+    read on its own: one bad file never stops the others from being listed.
+    """
     rows = []
     for overrides_file in sorted(sweep_dir.glob("**/.hydra/overrides.yaml")):
         job_dir = overrides_file.parent.parent
-        overrides = yaml.safe_load(overrides_file.read_text()) or []
-        error = None
-        if (job_dir / COMPLETE_MARKER).is_file():
-            status = "complete"
-        elif (job_dir / ERROR_RECORD).is_file():
-            status = "failed"
-            record = json.loads((job_dir / ERROR_RECORD).read_text())
-            error = f"{record.get('exception')}: {record.get('message')}"
+        overrides, error = _overrides(job_dir)
+        if (job_dir / ERROR_RECORD).is_file():
+            status, error = "failed", _error(job_dir)
+        elif error is not None:
+            status = "damaged"
         else:
-            status = "incomplete"
+            state, reason = job_state(job_dir)
+            status = {"complete": "complete", "absent": "incomplete"}.get(state, "damaged")
+            error = reason
         rows.append(
             {
                 "job": str(job_dir.relative_to(sweep_dir)) if job_dir != sweep_dir else ".",
-                "overrides": " ".join(overrides),
+                "overrides": " ".join(overrides or []),
                 "status": status,
                 "error": error,
             }
         )
     return pd.DataFrame(rows, columns=["job", "overrides", "status", "error"])
+
+
+def _read_summaries(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[str]:
+    """Load the summary files into the table ``rows`` in one query; if that fails (a file that
+    verified but cannot be read after all), read them one by one and return the files that
+    could not be read, so that only their jobs are lost."""
+    query = (
+        "CREATE OR REPLACE TABLE rows AS SELECT * FROM read_parquet(?, filename = true, "
+        "union_by_name = true)"
+    )
+    try:
+        con.execute(query, [files])
+        return []
+    except duckdb.Error:
+        pass
+    good, bad = [], []
+    for f in files:
+        try:
+            con.execute("SELECT count(*) FROM read_parquet(?)", [f]).fetchall()
+            good.append(f)
+        except duckdb.Error:
+            bad.append(f)
+    if good:
+        con.execute(query, [good])
+    return bad
 
 
 def build_catalog(sweep_dir: str | Path, write: bool = True) -> pd.DataFrame:
@@ -60,24 +114,27 @@ def build_catalog(sweep_dir: str | Path, write: bool = True) -> pd.DataFrame:
         write: Also write ``<sweep_dir>/catalog.duckdb``.
 
     Returns:
-        One row per replicate of every complete job, and one row per failed or incomplete job
-        (metrics empty, ``status`` and ``error`` set).
+        One row per replicate of every complete job, and one row per failed, damaged or
+        incomplete job (metrics empty, ``status`` and ``error`` set). Only complete jobs'
+        files are read, so every analysis built on the catalog skips the others.
     """
     sweep_dir = Path(sweep_dir)
     if not sweep_dir.is_dir():
         raise FileNotFoundError(f"no such sweep directory: {sweep_dir}")
     jobs = find_jobs(sweep_dir)
-    complete = jobs[jobs.status == "complete"]
     con = duckdb.connect()
     try:
-        con.register("jobs", jobs)
-        if len(complete):
-            files = [str(sweep_dir / job / "summary.parquet") for job in complete.job]
-            con.execute(
-                "CREATE TABLE rows AS SELECT * FROM read_parquet(?, filename = true, "
-                "union_by_name = true)",
-                [files],
-            )
+        files = {
+            str(job_dir(sweep_dir, job) / "summary.parquet"): job
+            for job in jobs.job[jobs.status == "complete"]
+        }
+        unreadable = _read_summaries(con, list(files)) if files else []
+        for f in unreadable:
+            at = jobs.job == files[f]
+            jobs.loc[at, "status"] = "damaged"
+            jobs.loc[at, "error"] = "summary.parquet unreadable"
+        if len(files) > len(unreadable):
+            con.register("jobs", jobs)
             base = str(sweep_dir) + os.sep
             summary = con.execute(
                 """

@@ -188,9 +188,16 @@ def configs_compared(sweep_dir: Path, jobs: pd.DataFrame) -> pd.DataFrame:
     horizon."""
     rows = []
     for row in jobs.itertuples():
-        text = (job_dir(sweep_dir, row.job) / ".hydra" / "config.yaml").read_text()
-        cfg = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        mitigation = cfg["mitigation"]
+        try:
+            text = (job_dir(sweep_dir, row.job) / ".hydra" / "config.yaml").read_text()
+            cfg = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            mitigation, scenario = cfg["mitigation"], cfg["scenario"]["name"]
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, TypeError, KeyError) as err:
+            # not among the files a marker checks: one bad config costs its row, not the report
+            rows.append(
+                {"job": row.job, "mitigation": row.mitigation, "levers": f"unreadable ({err})"}
+            )
+            continue
         removed = set(mitigation.get("without") or [])
         levers = (
             "; ".join(
@@ -204,7 +211,7 @@ def configs_compared(sweep_dir: Path, jobs: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "job": row.job,
-                "scenario": cfg["scenario"]["name"],
+                "scenario": scenario,
                 "mitigation": row.mitigation,
                 "levers": levers,
                 "without": ", ".join(mitigation.get("without") or []) or "",
@@ -311,7 +318,8 @@ def build_report(sweep_dir: str | Path, weighting: WeightingConfig | str | None 
     rep = Report(f"Hybrid threats and resilience in Belgium: {sweep_dir.name}")
     failed = catalog[catalog.status != "complete"].drop_duplicates("job")
     rep.text(
-        f"{len(jobs)} complete jobs ({len(failed)} failed or unfinished), "
+        f"{len(jobs)} complete jobs ({len(failed)} failed, damaged or unfinished: listed "
+        "below and left out), "
         f"{len(done)} replicates, scenarios: {', '.join(sorted(done.scenario.unique()))}; "
         f"mitigations: {', '.join(sorted(done.mitigation.unique()))}."
     )

@@ -15,7 +15,10 @@
   (:mod:`tests.reference.population`, run from the checkout) at increasing numbers of groups;
 - seconds per simulated day in the dashboard (both runs of compare mode stepped, every view
   redrawn);
-- the throughput of a ``mitigation_comparison`` sweep through the joblib launcher.
+- the throughput of a ``mitigation_comparison`` sweep through the joblib launcher;
+- the peak memory of a municipality-world job (``python -m experiments.run``) with 1 and with 6
+  replicates, each in a fresh process, and their ratio: a job stages each replicate when it
+  ends (:mod:`abm.staging`), so its peak is one replicate's, whatever its number of replicates.
 
 Each world is measured in a fresh process, so that its peak memory is its own. The figures are
 benchmark figures, never test assertions; the README quotes them.
@@ -27,6 +30,7 @@ import argparse
 import cProfile
 import io
 import json
+import os
 import pstats
 import resource
 import statistics
@@ -66,6 +70,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--reference-steps", type=int, default=48, help="0 skips the reference")
     parser.add_argument("--dashboard-days", type=int, default=7, help="0 skips the dashboard")
+    parser.add_argument(
+        "--memory-replicates",
+        default="1,6",
+        help="replicates of the job-memory runs, comma-separated; empty skips them",
+    )
+    parser.add_argument("--memory-days", type=float, default=2.0, help="horizon of those runs")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one world, as JSON
     args = parser.parse_args(argv)
 
@@ -94,6 +104,9 @@ def main(argv: list[str] | None = None) -> None:
             text=True,
         )
         report(json.loads(child.stdout.splitlines()[-1]))
+    if args.memory_replicates:
+        counts = [int(n) for n in args.memory_replicates.split(",")]
+        job_memory("belgium_municipalities", args.scenario, args.memory_days, counts)
     if args.reference_steps:
         reference_ratio(args.reference_steps)
     if args.dashboard_days:
@@ -215,6 +228,55 @@ def report(m: dict[str, Any]) -> None:
     print("  hottest functions (cProfile, one replicate; own time):")
     for name, seconds in m["hot"]:
         print(f"    {seconds:7.3f} s  {name}")
+
+
+def job_memory(world: str, scenario: str, horizon_days: float, counts: list[int]) -> None:
+    """Peak resident memory of one job through ``python -m experiments.run`` for each number
+    of replicates in ``counts``, each in a fresh process, and the ratio of the largest to the
+    smallest count's peak. Why: the job used to hold every replicate's tables until it ended,
+    so its peak grew with its replicates; the issue's target is a ratio below 1.10."""
+    peaks = {}
+    print(
+        f"\njob peak memory: world {world}, {scenario}, {horizon_days:g} days "
+        "(python -m experiments.run, a fresh process each)"
+    )
+    for n in counts:
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            peaks[n] = peak_rss_mib(
+                [
+                    sys.executable,
+                    "-m",
+                    "experiments.run",
+                    f"scenario={scenario}",
+                    f"world={world}",
+                    f"replicates={n}",
+                    f"horizon_days={horizon_days}",
+                    "print_summary=false",
+                    f"hydra.run.dir={tmp}",
+                ]
+            )
+            seconds = time.perf_counter() - start
+        print(f"  {n} replicate{'s' if n > 1 else ''}: {peaks[n]:,.0f} MiB ({seconds:.1f} s)")
+    low, high = min(counts), max(counts)
+    if low != high:
+        print(
+            f"  ratio {high} to {low} replicate{'s' if low > 1 else ''}: "
+            f"{peaks[high] / peaks[low]:.3f} (target < 1.10)"
+        )
+
+
+def peak_rss_mib(cmd: list[str]) -> float:
+    """Peak resident set of the process ``cmd``, in MiB, read from its resource usage when it
+    ends (``os.wait4``: this child's alone, not the largest of every child so far)."""
+    with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd, stderr=err)
+    return usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)  # bytes or KiB
 
 
 def reference_ratio(steps: int) -> None:

@@ -8,7 +8,12 @@ to ``<hydra.sweep.dir>/<their overrides>``).
 Bad input stops a single run with a one-line message naming the key and what is allowed, exit
 status 2, and no results. In a sweep, a job that fails writes ``error.json`` and the others go
 on; the sweep then exits 1 and says how many jobs failed. Re-running a sweep into the same
-directory skips every job whose results are complete for the same config (resume).
+directory skips every job whose results are complete and intact under the same resume key (config,
+seed, code and package versions: ``abm.results.resume_key``) and redoes the others, saying why.
+A sweep owns its directory while it runs (``abm/sweeps.py``: a flock on ``.sweep.lock``): a second
+sweep into it stops in one line with exit status 2, or waits with ``sweep_wait=true``. Before any
+job runs, the sweep says how many completed jobs were computed by other code or packages; they are
+redone, or with ``stale_jobs=refuse`` the sweep stops in one line naming what changed.
 ``debug_fail_job=<n>`` makes job number ``n`` fail on purpose, to test all that.
 """
 
@@ -27,7 +32,7 @@ from abm.api import as_run_config
 from abm.config import register_configs
 from abm.errors import ConfigError
 from abm.job import run_job
-from abm.results import is_complete, results_yaml, write_error
+from abm.results import job_state, results_yaml, resume_key, write_error
 from analysis.tables import (
     attack_summary,
     population_summary,
@@ -50,9 +55,13 @@ def main(cfg: DictConfig) -> None:
     outdir = Path(hc.runtime.output_dir)
     sweeping = hc.mode == RunMode.MULTIRUN
     resolved = results_yaml(cfg)
-    if sweeping and is_complete(outdir, resolved):
-        print(f"[sweep] job {hc.job.num} already complete, skipped: {outdir}", file=sys.stderr)
-        return
+    if sweeping:
+        state, why = job_state(outdir, resume_key(resolved, cfg.design.file))
+        if state == "complete":
+            print(f"[sweep] job {hc.job.num} already complete, skipped: {outdir}", file=sys.stderr)
+            return
+        if state in ("stale", "damaged"):
+            print(f"[sweep] job {hc.job.num} {state} ({why}), redone: {outdir}", file=sys.stderr)
     try:
         if sweeping and cfg.debug_fail_job is not None and hc.job.num == cfg.debug_fail_job:
             raise DebugFailure(f"debug_fail_job={cfg.debug_fail_job}: failing on purpose")

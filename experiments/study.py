@@ -13,12 +13,18 @@ most the replicates of ``none``; 0 skips them) Latin-hypercube samples of every 
 and cost, each lever run on replicate j for sample j and paired with ``none``'s replicate j, to
 say how often each lever keeps its rank under what we do not know (12 x N one-replicate runs,
 into ``<out>/lever_samples``). The sweep directory is fixed (``--out``, default
-``outputs/study``), so a second run reuses every finished job.
+``outputs/study``), so a second run reuses every finished job that is intact and was computed
+under the same resume key (config, seed, code and package versions), and says so in one line
+first; jobs computed by other code are redone. The study holds ``<out>/.study.lock`` from
+start to end, so a second study into the same directory stops at once in one line with exit
+status 2 (or waits, with ``sweep_wait=true``); a sweep that cannot start (its directory in use,
+or ``stale_jobs=refuse`` and jobs of other code) stops the study the same way.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -27,7 +33,15 @@ import pandas as pd
 from abm.config import WeightingConfig
 from abm.errors import ConfigError
 from abm.levers import LEVER_KINDS
-from abm.sweeps import launch_sweep, sweep_command
+from abm.sweeps import (
+    REFUSED,
+    SweepRefused,
+    acquire_sweep_lock,
+    launch_sweep,
+    record_owner,
+    reusable_jobs,
+    sweep_command,
+)
 from abm.weighting import WEIGHTINGS, as_weighting, describe
 from analysis.catalog import arm_rows, build_catalog, read_results
 from analysis.compare import (
@@ -64,6 +78,8 @@ DEFAULTS = ("replicates=20", "horizon_days=60", "hydra/launcher=joblib", "hydra.
 #: the increments sweep ``combined`` minus its levers.
 ONLY_INCREMENTS = ("mitigation.without",)
 ONLY_COMPARISON = ("mitigation",)
+#: Held by the study over all its sweeps (each sweep also holds ``.sweep.lock`` while it runs).
+STUDY_LOCK = ".study.lock"
 
 
 def _key(override: str) -> str:
@@ -289,18 +305,54 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    try:
+        # one study per directory: its sweeps each own the directory only while they run, and
+        # another study between them would mix its jobs with this one's
+        owner = acquire_sweep_lock(
+            args.out, wait=_sweep_wait(args.overrides), name=STUDY_LOCK, user="study"
+        )
+    except SweepRefused as err:
+        print(f"error: {err}", file=sys.stderr)
+        return REFUSED
+    record_owner(owner)
+    try:
+        return _run(args, samples)
+    finally:
+        os.close(owner)
+
+
+def _sweep_wait(overrides: list[str]) -> bool:
+    """Whether ``sweep_wait=true`` is among the overrides (the study waits like its sweeps)."""
+    values = [o.split("=", 1)[1].lower() for o in overrides if _key(o) == "sweep_wait" and "=" in o]
+    return bool(values) and values[-1] in ("true", "yes", "on", "1")
+
+
+def _run(args: argparse.Namespace, samples: int | None) -> int:
+    """The sweeps, the tables and the report of :func:`main`."""
     overrides = _overrides("mitigation_comparison", args.overrides, ONLY_INCREMENTS)
+    if args.out.is_dir():
+        kept, found = reusable_jobs(args.out)
+        if kept:
+            print(
+                f"Reusing {kept} of the {found} jobs already in {args.out}: complete, intact and "
+                "computed by the same code and packages (a job whose config differs is redone); "
+                "delete the folder to recompute them.",
+                flush=True,
+            )
     print("Running:", " ".join(sweep_command(overrides, args.out)[1:]), flush=True)
     sweep = launch_sweep(overrides, args.out, check=False, quiet=True)
+    if sweep.returncode == REFUSED:
+        return REFUSED  # the sweep said why in one line (its directory is in use...)
     returncode = sweep.returncode
     done = arm_rows(build_catalog(args.out))
     if not args.no_increments and "combined" in set(done.mitigation):
         inc_dir = args.out / INCREMENTS_DIR
         inc_overrides = _overrides("lever_increments", args.overrides, ONLY_COMPARISON)
         print("Running:", " ".join(sweep_command(inc_overrides, inc_dir)[1:]), flush=True)
-        returncode = max(
-            returncode, launch_sweep(inc_overrides, inc_dir, check=False, quiet=True).returncode
-        )
+        code = launch_sweep(inc_overrides, inc_dir, check=False, quiet=True).returncode
+        if code == REFUSED:
+            return REFUSED
+        returncode = max(returncode, code)
         done = arm_rows(build_catalog(args.out))
     none = done[done.mitigation == "none"]
     n = min(DEFAULT_LEVER_SAMPLES, none.replicate.nunique()) if samples is None else samples
@@ -319,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
         except ConfigError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
+        if code == REFUSED:
+            return REFUSED
         returncode = max(returncode, code)
     if done.empty:
         print("error: no job finished; see the error.json files under", args.out, file=sys.stderr)

@@ -103,13 +103,14 @@ def test_samples_pair_with_the_replicate_of_none():
 
 
 def _job(directory, overrides: list[str], frame: pd.DataFrame) -> None:
-    """A finished job as the catalog sees it: overrides, summary rows, completion marker."""
-    from abm.results import COMPLETE_MARKER
+    """A finished job as the catalog sees it: overrides, summary rows, and a completion marker
+    with the summary's checksum (the catalog reads only jobs whose files match it)."""
+    from abm.results import write_marker
 
     (directory / ".hydra").mkdir(parents=True)
     (directory / ".hydra" / "overrides.yaml").write_text("".join(f"- {o}\n" for o in overrides))
     frame.to_parquet(directory / "summary.parquet", index=False)
-    (directory / COMPLETE_MARKER).write_text("{}")
+    write_marker(directory, "\n".join(overrides), ["summary.parquet"])
 
 
 def _summary(mitigation: str, energy: list[float], cost: float, **extra) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """The allied movement by day: its national series in timeseries.parquet, and the report's
 "Allied movement by day" built from them."""
 
+import json
 import shutil
 
 import numpy as np
@@ -13,7 +14,7 @@ from omegaconf import OmegaConf
 from abm import HybridThreatModel, load_config
 from abm.job import run_job
 from abm.recorder import REPORTERS
-from abm.results import timeseries_table
+from abm.results import COMPLETE_MARKER, timeseries_table, write_marker
 from abm.vocabulary import NATIONAL_SERIES
 from analysis import movement
 from analysis.catalog import arm_rows, build_catalog
@@ -118,6 +119,9 @@ def test_older_results_get_no_section(quiet_run, tmp_path):
     shutil.copytree(quiet_run, old)
     ts = pq.read_table(old / "timeseries.parquet")
     pq.write_table(ts.drop_columns(list(NATIONAL_SERIES)), old / "timeseries.parquet")
+    marker = json.loads((old / COMPLETE_MARKER).read_text())  # as the older version wrote it
+    resolved = (old / ".hydra" / "config.yaml").read_text()
+    write_marker(old, resolved, list(marker["files"]))
     rep = Report("old")
     assert movement.movement(old) is None
     rows = arm_rows(build_catalog(old, write=False))

@@ -236,7 +236,8 @@ MAPPED: dict[str, Mapping] = {
         ("solara", "experiments/dashboard.py", "--host", "--port"),
         "the same server; a test must not listen on every interface",
     ),
-    "python -m experiments.bench --worlds belgium --sweep-replicates 0 --reference-steps 0": Skip(
+    "python -m experiments.bench --worlds belgium --sweep-replicates 0 --reference-steps 0 "
+    "--dashboard-days 0 --memory-replicates ''": Skip(
         "experiments.bench",
         "a benchmark: it measures and asserts nothing, and at its smallest (one replicate of a "
         "day, two processes) it costs about 7 s, beyond this file's share of the suite",

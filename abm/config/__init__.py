@@ -29,6 +29,7 @@ from abm.config.declare import (
     POSITIVE,
     SEED,
     USER_CHOICE,
+    Choices,
     Rule,
     param,
 )
@@ -62,6 +63,8 @@ from abm.config.world import (
 )
 
 SENSITIVITY = "set by abm.designs.run_design (sensitivity analysis, package search)"
+#: What a sweep does with completed jobs computed by other code or packages (``stale_jobs``).
+STALE_POLICIES = ("redo", "refuse")
 
 
 @dataclass
@@ -145,6 +148,20 @@ class RunConfig:
         doc="Debugging sweeps: make the job with this number (hydra.job.num) fail on purpose.",
         valid=Rule("a job number or null"),
         source="testing switch",
+    )
+    sweep_wait: bool = param(
+        False,
+        doc="A sweep into a directory another sweep is using waits for it to end instead of "
+        "stopping (exit status 2); see abm/sweeps.py.",
+        valid=FLAG,
+        source=USER_CHOICE,
+    )
+    stale_jobs: str = param(
+        "redo",
+        doc="Completed jobs of a sweep directory computed by other code or package versions: "
+        "redo them, or refuse to start the sweep (exit status 2, naming what changed).",
+        valid=Choices(STALE_POLICIES),
+        source=USER_CHOICE,
     )
     world: WorldConfig = MISSING
     sectors: SectorsConfig = field(default_factory=SectorsConfig)
