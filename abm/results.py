@@ -22,7 +22,7 @@ import platform
 import subprocess
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -208,7 +208,9 @@ def temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
 
 
-def _atomic_write(path: Path, write: Any) -> None:
+def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
+    """Write ``path`` through ``write(tmp)`` into a unique temporary name, then rename it into
+    place: a reader never sees a half-written file, and a failed write leaves none behind."""
     tmp = temporary_name(path)
     try:
         write(tmp)
@@ -219,11 +221,11 @@ def _atomic_write(path: Path, write: Any) -> None:
 
 def write_parquet(table: pa.Table, path: Path) -> None:
     """Write one table atomically, compressed, with no timestamps in it."""
-    _atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
 def write_json(obj: Any, path: Path) -> None:
-    _atomic_write(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=2, sort_keys=True)))
+    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=2, sort_keys=True)))
 
 
 def config_hash(resolved_yaml: str) -> str:

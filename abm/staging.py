@@ -25,7 +25,6 @@ so none of it is trusted).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from abm.results import file_sha256, key_changes, temporary_name, write_json, write_parquet
+from abm.results import atomic_write, file_sha256, key_changes, write_json, write_parquet
 
 STAGING_DIR = ".staging"
 KEY_FILE = "key.json"
@@ -148,23 +147,20 @@ class Staging:
         return summary
 
     def _stream(self, table: str, units: Sequence[Unit]) -> None:
-        path = self.outdir / f"{table}.parquet"
-        tmp = temporary_name(path)
+        atomic_write(self.outdir / f"{table}.parquet", lambda tmp: self._write(tmp, table, units))
+
+    def _write(self, path: Path, table: str, units: Sequence[Unit]) -> None:
+        writer: pq.ParquetWriter | None = None
         try:
-            writer: pq.ParquetWriter | None = None
-            try:
-                for unit in units:
-                    part = pq.read_table(self._part(unit.name, table))
-                    if writer is None:
-                        writer = pq.ParquetWriter(tmp, part.schema, compression=COMPRESSION)
-                    writer.write_table(part)
-                    del part
-            finally:
-                if writer is not None:
-                    writer.close()
-            os.replace(tmp, path)
+            for unit in units:
+                part = pq.read_table(self._part(unit.name, table))
+                if writer is None:
+                    writer = pq.ParquetWriter(path, part.schema, compression=COMPRESSION)
+                writer.write_table(part)
+                del part
         finally:
-            tmp.unlink(missing_ok=True)
+            if writer is not None:
+                writer.close()
 
     def remove(self) -> None:
         """Delete the staging folder (once the job's marker is written)."""

@@ -310,8 +310,7 @@ def stale_jobs(sweep_dir: Path) -> tuple[int, int, list[str]]:
     config part differs per job and is checked by each job). Reads the markers only, not the
     files they list: each job verifies its own files before it is skipped.
     """
-    current = resume_key("")
-    shared = {part: current[part] for part in SHARED_KEY_PARTS}
+    shared = _shared_key()
     other, damaged = 0, 0
     changes: list[str] = []
     for job in sweep_jobs(sweep_dir):
@@ -321,8 +320,7 @@ def stale_jobs(sweep_dir: Path) -> tuple[int, int, list[str]]:
         if "damaged" in marker:
             damaged += 1
             continue
-        stored = marker.get("key") or {}
-        changed = key_changes({p: stored.get(p) for p in SHARED_KEY_PARTS}, shared)
+        changed = _shared_changes(marker, shared)
         if changed:
             other += 1
             changes.extend(c for c in changed if c not in changes)
@@ -334,16 +332,27 @@ def reusable_jobs(root: Path) -> tuple[int, int]:
     can be kept if it is complete, its files match their checksums and it was computed by this
     code, these packages and this Python. Whether its config is still the one asked for is
     known only to the job itself (which redoes it if not)."""
-    current = resume_key("")
+    shared = _shared_key()
     jobs = {p.parent.parent for p in root.glob("**/.hydra/overrides.yaml")}
     kept = 0
     for job in jobs:
         if (job / ERROR_RECORD).is_file() or job_state(job)[0] != "complete":
             continue
-        stored = (read_marker(job) or {}).get("key") or {}
-        if all(stored.get(part) == current[part] for part in SHARED_KEY_PARTS):
+        if not _shared_changes(read_marker(job) or {}, shared):
             kept += 1
     return kept, len(jobs)
+
+
+def _shared_key() -> dict[str, Any]:
+    """The parts of this process's resume key that every job shares (code, packages, Python)."""
+    current = resume_key("")
+    return {part: current[part] for part in SHARED_KEY_PARTS}
+
+
+def _shared_changes(marker: dict[str, Any], shared: dict[str, Any]) -> list[str]:
+    """What differs between a marker's stored key and ``shared``, in those parts, named."""
+    stored = marker.get("key") or {}
+    return key_changes({part: stored.get(part) for part in SHARED_KEY_PARTS}, shared)
 
 
 class SweepProgress(Callback):
