@@ -107,7 +107,7 @@ Mapping = Recipe | Covered | Alias | Skip
 MAPPED: dict[str, Mapping] = {
     # Quick start and setup
     "make run": Recipe(
-        "the full study (14 arms x 20 replicates x 60 days); its recipe, "
+        "the full study (15 arms x 20 replicates x 60 days); its recipe, "
         "python -m experiments.study, runs at smoke size"
     ),
     "python -m experiments.study scenario=cyber_only replicates=50": Alias(
