@@ -41,7 +41,7 @@ run: setup
 
 test: setup browser
 	$(PY) -m ruff check .
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --dist loadfile
 
 # Chromium for the end-to-end test of the dashboard.
 browser:

@@ -1,5 +1,7 @@
 """The adversary's effort against the allied movement: one scenario key, corridor_effort."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -10,19 +12,31 @@ from abm.errors import ConfigError
 SHORT = {"horizon_days": 4, "dt_hours": 2}
 
 
-def test_the_corridor_focused_cells_are_the_sabotage_only_cells_of_a_corridor_scenario():
-    cfg = load_config("corridor_sabotage", **SHORT)
-    names = list(cfg.adversary.cells)
-    focused = dict(zip(names, corridor_cells(cfg), strict=True))
+@pytest.fixture(scope="module")
+def corridor():
+    return load_config("corridor_sabotage", **SHORT)
+
+
+@pytest.fixture(scope="module")
+def hybrid():
+    return load_config("hybrid_campaign", **SHORT)
+
+
+def test_the_corridor_focused_cells_are_the_sabotage_only_cells_of_a_corridor_scenario(
+    corridor, hybrid
+):
+    names = list(corridor.adversary.cells)
+    focused = dict(zip(names, corridor_cells(corridor), strict=True))
     assert focused["saboteurs_east"] and focused["saboteurs_west"]
     assert not focused["hybrid_cell"], "a cell of every dimension is not a corridor cell"
-    assert not any(corridor_cells(load_config("hybrid_campaign", **SHORT)))
+    assert not any(corridor_cells(hybrid))
     assert corridor_cells(load_config("most_likely_enemy", **SHORT)).sum() == 2  # phase focus
 
 
-def test_corridor_effort_scales_their_budgets_and_tempo_together_and_nothing_else():
-    base = load_config("corridor_sabotage", **SHORT)
+def test_corridor_effort_scales_their_budgets_and_tempo_together_and_nothing_else(corridor):
+    base = corridor
     more = load_config("corridor_sabotage", overrides=["scenario.corridor_effort=4"], **SHORT)
+    assert more.scenario.corridor_effort == 4.0 and base.scenario.corridor_effort == 1.0
     focused = corridor_cells(base)
     a, b = (HybridThreatModel(c, rng=3) for c in (base, more))
     np.testing.assert_allclose(b.campaign.budget[focused], 4 * a.campaign.budget[focused])
@@ -33,7 +47,8 @@ def test_corridor_effort_scales_their_budgets_and_tempo_together_and_nothing_els
     np.testing.assert_array_equal(acts_b[~focused], acts_a[~focused])
 
 
-def test_corridor_effort_is_refused_where_no_cell_goes_for_the_corridors():
-    cfg = load_config("hybrid_campaign", overrides=["scenario.corridor_effort=2"], **SHORT)
+def test_corridor_effort_is_refused_where_no_cell_goes_for_the_corridors(hybrid):
+    cfg = copy.deepcopy(hybrid)
+    cfg.scenario.corridor_effort = 2.0
     with pytest.raises(ConfigError, match="scenario.corridor_effort"):
         HybridThreatModel(cfg, rng=0)

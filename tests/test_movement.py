@@ -11,14 +11,14 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from abm import HybridThreatModel, load_config
+from abm import HybridThreatModel
 from abm.job import run_job
 from abm.recorder import REPORTERS
 from abm.results import COMPLETE_MARKER, timeseries_table, write_marker
 from abm.vocabulary import NATIONAL_SERIES
 from analysis import movement
 from analysis.catalog import arm_rows, build_catalog
-from analysis.report import Report, build_report
+from analysis.report import Report
 
 SERIALS, TONNES = NATIONAL_SERIES
 
@@ -34,13 +34,18 @@ def write_run(outdir, cfg, scenario):
 
 
 @pytest.fixture(scope="module")
-def quiet_run(tmp_path_factory):
+def quiet_run(tmp_path_factory, peacetime):
     """A peacetime job long enough for every serial to cross (14 days, 2 h steps), and its
-    report."""
+    report's movement section as ``report.md`` (tests/test_report.py checks that the whole
+    report has the section)."""
     outdir = tmp_path_factory.mktemp("peacetime")
-    cfg = load_config("peacetime", horizon_days=14, dt_hours=2, replicates=1)
+    cfg = peacetime(14)
+    cfg.replicates = 1
     write_run(outdir, cfg, "peacetime")
-    build_report(outdir)
+    rep = Report("peacetime")
+    rows = arm_rows(build_catalog(outdir, write=False))
+    assert movement.report_section(rep, outdir, rows, outdir / "figures") is not None
+    (outdir / "report.md").write_text(rep.markdown(outdir))
     return outdir
 
 
@@ -80,8 +85,9 @@ def test_the_series_follows_the_events_trail(quiet_run):
     assert 0 < (series[SERIALS] == 0).sum() < len(series)  # the landings take days
 
 
-def test_without_the_transit_the_series_is_nan():
-    cfg = load_config("peacetime", horizon_days=1, dt_hours=2, overrides=["transit.enabled=false"])
+def test_without_the_transit_the_series_is_nan(peacetime):
+    cfg = peacetime(1)
+    cfg.transit.enabled = False
     model = HybridThreatModel(cfg, rng=0)
     assert model.transit.n == 0
     model.run_model()

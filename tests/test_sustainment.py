@@ -4,7 +4,7 @@ peacetime schedule, and its place behind the serials on the shared capacities.""
 import numpy as np
 import pytest
 
-from abm import HybridThreatModel, load_config
+from abm import HybridThreatModel
 from abm.sustainment import EAST, TRAIN, WEST
 from tests.test_transit import closed, run
 
@@ -12,10 +12,10 @@ DAYS = 16
 
 
 @pytest.fixture(scope="module")
-def quiet():
+def quiet(peacetime):
     """Peacetime on 2 h steps, with its events trail."""
     log: list = []
-    model = run(load_config("peacetime", horizon_days=DAYS, dt_hours=2), log=log)
+    model = run(peacetime(DAYS), log=log)
     return model, log
 
 
@@ -50,11 +50,11 @@ def test_its_departures_are_few_events_that_carry_its_tonnage(quiet):
     assert len(sent) <= 8 * (DAYS - 10)  # at most a few a day
 
 
-def test_a_cut_of_the_montzen_line_in_limburg_delays_the_flow(quiet):
+def test_a_cut_of_the_montzen_line_in_limburg_delays_the_flow(quiet, peacetime):
     """Three days without the Montzen line in Limburg from day 11: Antwerp's trains take the
     reroute's two paths a day, 2 h longer, behind the serials still on it."""
     base, _ = quiet
-    model = run(closed("eastern_rail", "limburg", 264, 72, horizon_days=DAYS))
+    model = run(closed(peacetime, "eastern_rail", "limburg", 264, 72, horizon_days=DAYS))
     s, f, b = model.summary(), model.transit.flow, base.transit.flow
     assert s["sustainment_mean_delay_h"] > 0.0
     trains = (f.mode == TRAIN) & (f.port == model.transit.port_names.index("antwerp"))
@@ -63,14 +63,13 @@ def test_a_cut_of_the_montzen_line_in_limburg_delays_the_flow(quiet):
     assert s["sustainment_tonnes_delivered"] <= base.summary()["sustainment_tonnes_delivered"]
 
 
-def test_sustainment_trains_wait_for_the_serials_on_the_montzen_paths(quiet):
+def test_sustainment_trains_wait_for_the_serials_on_the_montzen_paths(quiet, peacetime):
     """From day 5, while the brigades still move: an eastbound sustainment train never takes
     a path in a step that leaves a loaded serial train waiting (one its port's terminals have
     not loaded yet cannot take a path), so the serials' trains are not delayed by more than a
     path's spacing, and the resupply waits for them."""
-    cfg = load_config(
-        "peacetime", horizon_days=14, dt_hours=2, overrides=["transit.sustainment.start_hour=120"]
-    )
+    cfg = peacetime(14)
+    cfg.transit.sustainment.start_hour = 120.0
     model = HybridThreatModel(cfg, rng=11)
     t, f = model.transit, model.transit.flow
     overlaps = 0
@@ -92,15 +91,10 @@ def test_sustainment_trains_wait_for_the_serials_on_the_montzen_paths(quiet):
     assert waited.mean() > (f.left_at - f.ready)[east & ~during].mean()
 
 
-def test_without_the_flow_its_outcomes_are_nan():
-    model = run(
-        load_config(
-            "peacetime",
-            horizon_days=5,
-            dt_hours=2,
-            overrides=["transit.sustainment.enabled=false"],
-        )
-    )
+def test_without_the_flow_its_outcomes_are_nan(peacetime):
+    cfg = peacetime(5)
+    cfg.transit.sustainment.enabled = False
+    model = run(cfg)
     assert model.transit.flow.n == 0
     s = model.summary()
     assert np.isnan(s["sustainment_mean_delay_h"]) and np.isnan(s["sustainment_tonnes_delivered"])

@@ -20,9 +20,10 @@ def arm(scenario, metric, replicates, overrides=(), horizon_days=20):
     return np.array([run(cfg, replicate=r).summary()[metric] for r in range(replicates)])
 
 
-def closed(asset_type, region, at_hour, hours, horizon_days=14, dt_hours=2):
-    """A peacetime run in which drones close ``asset_type`` in ``region`` for ``hours``."""
-    cfg = load_config("peacetime", horizon_days=horizon_days, dt_hours=dt_hours)
+def closed(peacetime, asset_type, region, at_hour, hours, horizon_days=14):
+    """A peacetime config (2 h steps) in which drones close ``asset_type`` in ``region`` for
+    ``hours``."""
+    cfg = peacetime(horizon_days)
     cfg.scenario.drone_incursions = [
         DroneIncursionConfig(at_hour=at_hour, hours=hours, region=region, asset_type=asset_type)
     ]
@@ -30,10 +31,10 @@ def closed(asset_type, region, at_hour, hours, horizon_days=14, dt_hours=2):
 
 
 @pytest.fixture(scope="module")
-def quiet():
+def quiet(peacetime):
     """Peacetime on 2 h steps, with its events trail."""
     log: list = []
-    model = run(load_config("peacetime", horizon_days=14, dt_hours=2), log=log)
+    model = run(peacetime(14), log=log)
     return model, log
 
 
@@ -88,8 +89,8 @@ def test_the_events_trail_gives_trains_convoys_and_tonnage_by_day(quiet):
     assert ((night >= 21) | (night < 5)).all()
 
 
-def test_a_serial_that_never_crosses_is_censored_at_the_horizon():
-    model = run(load_config("peacetime", horizon_days=5))  # landings from hour 72
+def test_a_serial_that_never_crosses_is_censored_at_the_horizon(peacetime):
+    model = run(peacetime(5, dt_hours=1))  # landings from hour 72
     s = model.summary()
     t = model.transit
     assert s["transit_censored"] > 0 and s["transit_completed_fraction"] < 1
@@ -101,8 +102,10 @@ def test_a_serial_that_never_crosses_is_censored_at_the_horizon():
     )
 
 
-def test_transit_can_be_switched_off():
-    s = run(load_config("peacetime", horizon_days=5, overrides=["transit.enabled=false"]))
+def test_transit_can_be_switched_off(peacetime):
+    cfg = peacetime(5, dt_hours=1)
+    cfg.transit.enabled = False
+    s = run(cfg)
     summary = s.summary()
     assert s.transit.n == 0 and np.isnan(summary["transit_completed_fraction"])
     assert np.isnan(summary["transit_p90_delay_h"])
@@ -110,10 +113,10 @@ def test_transit_can_be_switched_off():
     assert np.isnan(summary["sustainment_mean_delay_h"])
 
 
-def test_a_cut_of_the_montzen_line_in_limburg_reroutes_trains_with_extra_hours(quiet):
+def test_a_cut_of_the_montzen_line_in_limburg_reroutes_trains_with_extra_hours(quiet, peacetime):
     base, _ = quiet
     log: list = []
-    model = run(closed("eastern_rail", "limburg", 110, 48), log=log)
+    model = run(closed(peacetime, "eastern_rail", "limburg", 110, 48), log=log)
     t = model.transit
     assert t.reroutes > 0
     rerouted = [(h, k, d) for h, k, d in log if k == "train_departed" and "reroute" in d]
@@ -130,9 +133,9 @@ def test_a_cut_of_the_montzen_line_in_limburg_reroutes_trains_with_extra_hours(q
     assert model.summary()["transit_mean_delay_h"] > 0.0
 
 
-def test_a_port_closed_for_a_day_delays_the_serials_landing_there_by_about_a_day(quiet):
+def test_a_port_closed_for_a_day_delays_the_serials_landing_there_by_about_a_day(quiet, peacetime):
     base, _ = quiet
-    model = run(closed("port", "west_flanders", 70, 24))
+    model = run(closed(peacetime, "port", "west_flanders", 70, 24))
     t, b = model.transit, base.transit
     zeebrugge = (t.port_of == t.port_names.index("west_flanders")) & ~t.heavy
     shift = (t.crossed_at - b.crossed_at)[zeebrugge]
@@ -141,9 +144,9 @@ def test_a_port_closed_for_a_day_delays_the_serials_landing_there_by_about_a_day
     assert np.allclose(t.crossed_at[others & ~t.heavy], b.crossed_at[others & ~t.heavy])
 
 
-def test_a_closed_airfield_delays_the_personnel_routed_through_it(quiet):
+def test_a_closed_airfield_delays_the_personnel_routed_through_it(quiet, peacetime):
     base, _ = quiet
-    model = run(closed("airport", "flemish_brabant", 72, 36))
+    model = run(closed(peacetime, "airport", "flemish_brabant", 72, 36))
     t, b = model.transit, base.transit
     brussels = t.airfield_of == t.air_names.index("brussels")
     assert brussels.any() and (~brussels).any()
@@ -169,10 +172,10 @@ def test_measures_start_after_the_alert_and_the_decision_delay():
     assert kinds.index("crisis_alert") < kinds.index("measures_activated")
 
 
-def test_an_outage_of_public_administration_slows_the_decision():
+def test_an_outage_of_public_administration_slows_the_decision(peacetime):
     progress = []
     for outage in (0.0, 0.5):
-        model = HybridThreatModel(load_config("peacetime", horizon_days=2), rng=0)
+        model = HybridThreatModel(peacetime(2, dt_hours=1), rng=0)
         model.crisis_centre.alert_hour = 0.0
         model.inoperability[:, 0] = outage  # public administration is the first sector
         model.crisis_centre.observe()
@@ -191,7 +194,7 @@ def test_an_outage_of_public_administration_slows_the_decision():
     )
 
 
-def test_guards_protect_the_corridors_first():
+def test_guards_protect_the_corridors_first(peacetime):
     model = run(
         load_config("peacetime", horizon_days=6, overrides=["mitigation=territorial_reserve"])
     )
@@ -202,30 +205,31 @@ def test_guards_protect_the_corridors_first():
     chokepoints = model.transit.chokepoints
     assert len(chokepoints) == 10  # 3 ports, 3 Montzen sections, 4 heavy bridges
     assert set(chokepoints.tolist()) <= set(guarded.tolist())
-    own = HybridThreatModel(load_config("peacetime", horizon_days=3), rng=11)
+    own = HybridThreatModel(peacetime(3, dt_hours=1), rng=11)
     own.run_model()  # Defence's own 3 guards go to the most critical chokepoints
     assert set(own.defence.guarded.tolist()) <= set(chokepoints.tolist())
     shield = model.assets.sabotage_protection(model.cfg.responders.guard_protection)
     assert np.all(shield[guarded] >= 0.9)
 
 
-def damaged(asset_type, region, at_hour, horizon_days=14):
-    """A peacetime run in which every ``asset_type`` asset of ``region`` is damaged."""
-    cfg = load_config("peacetime", horizon_days=horizon_days, dt_hours=2)
+def damaged(peacetime, asset_type, region, at_hour, horizon_days=14):
+    """A peacetime config (2 h steps) in which every ``asset_type`` asset of ``region`` is
+    damaged."""
+    cfg = peacetime(horizon_days)
     cfg.scenario.shocks = [
         ShockConfig(at_hour=at_hour, kind="damage", region=region, asset_type=asset_type, count=9)
     ]
     return cfg
 
 
-def test_a_lost_heavy_bridge_sends_the_exceptional_transports_on_a_long_detour(quiet):
+def test_a_lost_heavy_bridge_sends_the_exceptional_transports_on_a_long_detour(quiet, peacetime):
     """The Albert Canal bridge of the exceptional-transport route in Limburg, lost on day 4,
     takes days to repair (median two weeks): Antwerp's exceptional transports leave meanwhile
     on a longer itinerary through other structures, 24 h more, while losing both eastern
     motorway sections there one night costs Antwerp's convoys a detour of hours."""
     base, _ = quiet
     log: list = []
-    model = run(damaged("heavy_bridge", "limburg", 96), log=log)
+    model = run(damaged(peacetime, "heavy_bridge", "limburg", 96), log=log)
     t, b = model.transit, base.transit
     repaired = [h for h, k, *_ in model.events if k == "repaired"]
     assert repaired and repaired[0] - 96 >= 72  # a long repair
@@ -238,12 +242,15 @@ def test_a_lost_heavy_bridge_sends_the_exceptional_transports_on_a_long_detour(q
     late = t.crossed_at - b.crossed_at
     assert 0.0 < late[antwerp].max() <= 24.0 + 8.0
     assert np.allclose(t.crossed_at[~antwerp], b.crossed_at[~antwerp])  # other routes open
-    road = run(damaged("eastern_motorway", "limburg", 140)).transit  # at night, convoys leaving
+    # at night, convoys leaving
+    road = run(damaged(peacetime, "eastern_motorway", "limburg", 140)).transit
     assert road.detours > 0
     assert 0.0 < (road.crossed_at - b.crossed_at)[antwerp].max() <= 12.0
 
 
-def test_barges_carry_a_share_from_antwerp_and_a_lock_out_of_service_sends_them_by_road(quiet):
+def test_barges_carry_a_share_from_antwerp_and_a_lock_out_of_service_sends_them_by_road(
+    quiet, peacetime
+):
     """A tenth of the wheeled pieces landing at Antwerp go up the Albert Canal, 40 a barge;
     drones closing Limburg's four lock complexes for two days stop every barge, and the pieces
     still waiting for one go by road in ordinary convoys instead."""
@@ -256,7 +263,7 @@ def test_barges_carry_a_share_from_antwerp_and_a_lock_out_of_service_sends_them_
     assert count(log, "barge_crossed") == b.barges.sum()
     assert sum(int(d.split(" barges, ")[1].split(" ")[0]) for d in carried) == b.by_barge.sum()
     stopped: list = []
-    model = run(closed("canal_lock", "limburg", 100, 48), log=stopped)
+    model = run(closed(peacetime, "canal_lock", "limburg", 100, 48), log=stopped)
     t = model.transit
     left = [h for h, k, _ in stopped if k == "barge_departed"]
     assert not [h for h in left if 100 <= h < 148]

@@ -14,9 +14,11 @@ from analysis.report import build_report
 from analysis.transit_stress import (
     BOXES_FILE,
     EFFORT,
+    at_reference_effort,
     delay_table,
     describe_box,
     discover_delay,
+    reference_effort,
     transit_stress,
     varies_effort,
 )
@@ -83,12 +85,26 @@ def test_the_delay_table_has_the_mean_and_its_interval_per_effort_and_mitigation
     assert table.loc[(1.0, "none")].share_above_24h == 0.0
 
 
+def test_the_other_sections_read_one_job_per_arm_at_the_reference_effort():
+    """Effort 1 where the sweep has it, else the effort nearest to 1 on a ratio scale; arms
+    then pair by replicate again."""
+    rows = synthetic(lambda effort, mitigation: effort >= 4)
+    at_one = at_reference_effort(rows)
+    assert EFFORT not in at_one and len(at_one) == len(MITIGATIONS) * 4
+    assert set(at_one.job) == {f"{m}@1" for m in MITIGATIONS}
+    assert not at_one.duplicated(["mitigation", "replicate"]).any()
+    assert reference_effort(rows[rows[EFFORT] != 1.0]) == 0.5  # |log 0.5| < |log 2|, first
+    assert reference_effort(rows[rows[EFFORT] >= 4.0]) == 4.0
+
+
 @pytest.mark.slow
 def test_the_preset_runs_and_reports_its_transit_stress(tmp_path):
-    """The preset reduced to two efforts x two mitigations, two replicates of a day, through
+    """The preset reduced to two efforts without mitigation, two replicates of a day, through
     the joblib launcher in the sweep's own process (``n_jobs=1``: two workers would each cost
     the imports again; tests/test_sweeps.py checks that the workers change no result): the
-    catalog, the boxes' file and the report's section."""
+    catalog, the boxes' file and the report's section. (Two jobs: most of a job's cost is
+    composing its config twice; the other sections' reading of the reference effort is
+    checked on synthetic rows above.)"""
     subprocess.run(
         [
             sys.executable,
@@ -98,7 +114,7 @@ def test_the_preset_runs_and_reports_its_transit_stress(tmp_path):
             "+experiment=transit_stress",
             "size=smoke",
             "scenario.corridor_effort=1,8",
-            "mitigation=none,territorial_reserve",
+            "mitigation=none",
             "horizon_days=1",
             f"hydra.sweep.dir={tmp_path}",
             "hydra/launcher=joblib",
@@ -109,7 +125,7 @@ def test_the_preset_runs_and_reports_its_transit_stress(tmp_path):
         timeout=600,
     )
     catalog = build_catalog(tmp_path)
-    assert (catalog.status == "complete").all() and catalog.job.nunique() == 4
+    assert (catalog.status == "complete").all() and catalog.job.nunique() == 2
     assert set(catalog.scenario) == {"corridor_sabotage"} and catalog.seed.nunique() == 1
     stress = varies_effort(tmp_path, arm_rows(catalog))
     assert stress is not None and sorted(set(stress[EFFORT])) == [1.0, 8.0]
@@ -120,10 +136,9 @@ def test_the_preset_runs_and_reports_its_transit_stress(tmp_path):
         boxes[["outcome", "threshold_h", "cases", "runs"]],
         result.boxes[["outcome", "threshold_h", "cases", "runs"]].reset_index(drop=True),
     )
-    assert set(boxes.threshold_h) == {24.0, 48.0} and (boxes.runs == 8).all()
+    assert set(boxes.threshold_h) == {24.0, 48.0} and (boxes.runs == 4).all()
     md = (tmp_path / "report.md").read_text()
     section = md.split("## Transit stress")[1].split("\n## ")[0]
     assert "Mean delay per corridor effort and mitigation (h)" in section
     assert "mean delay above 24 h" in section and "mean delay above 48 h" in section
     assert "The other sections of this report read the jobs at corridor effort 1." in section
-    assert "## Mitigations against corridor_sabotage: ranking" in md  # paired at effort 1
