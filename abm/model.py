@@ -54,6 +54,34 @@ from agents.sector import SectorAgent, direct_inoperability
 
 __all__ = ["EVENT_KINDS", "PHASES", "HybridThreatModel", "sector_matrix"]
 
+#: Seeds are int64 in the results (summary.parquet): a fresh seed keeps to [0, 2**63).
+SEED_BITS = 63
+
+
+def fresh_seed() -> int:
+    """A seed from fresh operating-system entropy, for a model built without ``rng``: Mesa's
+    clients (``batch_run`` with ``iterations=``) expect a different run each time, and the
+    seed, recorded with the results, lets any of them be run again."""
+    entropy = np.random.SeedSequence().entropy  # 128 random bits when none is given
+    assert isinstance(entropy, int)
+    return entropy & ((1 << SEED_BITS) - 1)
+
+
+def _seed_asked(overrides: Sequence[str], keywords: dict[str, Any]) -> int | None:
+    """The seed a caller gave as a config key (``seed=5`` as a keyword or an override) rather
+    than as ``rng``: an explicit seed is kept, only an absent one is drawn fresh."""
+    if keywords.get("seed") is not None:
+        return keywords["seed"]
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if sep and key.lstrip("+~") == "seed":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # composing the config reports it
+    return None
+
+
 #: Inoperability below this counts as none: the IIM recovers geometrically and would otherwise
 #: never return exactly to full service (and the population layer never to rest).
 INOPERABILITY_FLOOR = 1e-9
@@ -72,7 +100,12 @@ class HybridThreatModel(mesa.Model):
     Args:
         config: A composed config; if omitted, one is composed from ``scenario``, ``overrides``
             and ``keywords``.
-        rng: The job seed (an int >= 0); defaults to the config's ``seed``.
+        rng: The job seed (an int in [0, 2**63)). If omitted, a fresh one is drawn from the
+            operating system's entropy (so Mesa's ``batch_run(..., iterations=N)`` gives N
+            different runs), unless a ``seed`` is given among ``keywords`` or ``overrides``.
+            The seed used is ``model.seed``, the ``seed`` column of the summary row and of the
+            DataCollector's records: ``rng=model.seed`` (with the same ``replicate``) runs the
+            same replicate again.
         replicate: The replicate index r: streams come from ``SeedSequence(seed, (r,))``.
         scenario: Name of a shipped scenario, when ``config`` is omitted.
         overrides: Hydra-style overrides (``"world.capacity_cv=0.3"``), when ``config`` is
@@ -91,6 +124,10 @@ class HybridThreatModel(mesa.Model):
         overrides: Sequence[str] = (),
         **keywords: Any,
     ) -> None:
+        if rng is None:
+            rng = _seed_asked(overrides, keywords)
+        if rng is None:
+            rng = fresh_seed()
         cfg, seed = resolve_config(config, rng, scenario, overrides, keywords)
         self.streams = Streams(replicate_sequence(int(seed), replicate))
         super().__init__(rng=self.streams.generator("mesa"))
@@ -177,7 +214,9 @@ class HybridThreatModel(mesa.Model):
         self.defence = Defence(self)
         self.security_services = SecurityServices(self)
         self.strategic_communication = StrategicCommunication(self)
-        self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
+        # The seed is among the records, so that each row of batch_run's results says how to
+        # run it again.
+        self.datacollector = mesa.DataCollector(model_reporters={**REPORTERS, "seed": "seed"})
 
     # ----------------------------------------------------------------------------------- step
     def step(self) -> None:

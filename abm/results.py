@@ -363,7 +363,7 @@ def provenance(
 
 
 #: Keys that do not change what a job computes, left out of its config hash.
-NOT_HASHED = ("print_summary", "debug_fail_job", "sweep_wait", "stale_jobs")
+NOT_HASHED = ("print_summary", "debug_fail_job", "sweep_wait", "stale_jobs", "allow_large")
 
 
 def results_yaml(cfg: Any) -> str:

@@ -17,29 +17,44 @@ driver's ``validate`` checks what types cannot say (ranges, names). A setting th
 list may be given without brackets (``objectives=total_loss,min_trust``).
 
 :func:`study_main` is both drivers' ``main``: bad input stops it before anything runs with one
-line, ``error: <key>: <what is allowed>``, and exit status 2, as for ``experiments.run``.
+line, ``error: <key>: <what is allowed>``, and exit status 2, as for ``experiments.run``, and
+nothing is written: the overrides the runs will get are checked as ``experiments.run`` would
+check them (:func:`check_run_overrides`) and ``out`` must be a directory that can be written.
+
+Every other command (``study``, ``catalog``, ``report``, ``reproduce``, ``validate``, ``bench``)
+parses its flags with :class:`OneLineParser` and checks its output folder with
+:func:`check_output_dir`, so that they all answer bad input the same way.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import re
 import sys
 import time
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from hydra import compose, initialize_config_module
 from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 import configs
-from abm.api import compose_config
+from abm.api import CONFIG_MODULE, CONFIG_NAME, as_run_config, compose_config
+from abm.cli import one_line, refuse
+from abm.config import RunConfig, register_configs
+from abm.config_guard import check_command_line
 from abm.errors import ConfigError
 from abm.sweeps import SweepRefused, quoted
+from abm.validation import first_of_sweeps, validate
 from abm.vocabulary import SEARCH_OUTCOMES, SENSITIVITY_METHODS, SENSITIVITY_OUTCOMES
 
 #: The drivers' primary configs: a search path of their own, where ``population`` and
@@ -127,6 +142,11 @@ def validate_sensitivity(cfg: SensitivityConfig) -> None:
 
 def validate_optimize(cfg: OptimizeConfig) -> None:
     """Check the ranges and names that the schema's types cannot say."""
+    if not cfg.objectives:
+        # an empty list would search for nothing and still run every package
+        raise ConfigError("objectives", f"at least one of {', '.join(SEARCH_OUTCOMES)}")
+    if len(set(cfg.objectives)) < len(cfg.objectives):
+        raise ConfigError("objectives", f"each objective once, got {cfg.objectives}")
     for o in cfg.objectives:
         if o not in SEARCH_OUTCOMES:
             raise ConfigError("objectives", f"names among {', '.join(SEARCH_OUTCOMES)}; got {o!r}")
@@ -141,6 +161,95 @@ def validate_optimize(cfg: OptimizeConfig) -> None:
         raise ConfigError("n_trials", "at least 1 trial and a population of at least 2")
     if cfg.budget is not None and cfg.budget <= 0:
         raise ConfigError("budget", f"a positive number of million euro, got {cfg.budget}")
+
+
+# -------------------------------------------------------------------- every command's input
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are :class:`ConfigError` (the flag and what is allowed),
+    which :func:`abm.cli.guarded` prints as one line with exit status 2, instead of argparse's
+    usage text over several lines."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise the error argparse would print, naming the flag it is about."""
+        usage = " ".join(self.format_usage().split()).removeprefix("usage: ")
+        if match := re.match(r"argument ([^:]+): (.*)", message):
+            raise ConfigError(match[1], match[2])
+        if match := re.match(r"unrecognized arguments: (\S+)", message):
+            raise ConfigError(match[1], f"not an argument of this command; usage: {usage}")
+        if match := re.match(r"the following arguments are required: (.*)", message):
+            raise ConfigError(match[1], f"required; usage: {usage}")
+        raise ConfigError("arguments", f"{message}; usage: {usage}")
+
+
+def check_output_dir(key: str, path: str | os.PathLike[str]) -> None:
+    """Refuse an output folder that cannot be made or written, before anything is written: the
+    folder itself or the nearest of its parents that exists must be a directory this process
+    can write.
+
+    Raises:
+        ConfigError: naming ``key``, for a path through a file or a read-only directory.
+    """
+    existing = Path(path)
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise ConfigError(key, f"a directory, but {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(key, f"a directory that can be written, but {existing} is read-only")
+
+
+def _override_key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def check_once(overrides: Sequence[str]) -> None:
+    """Refuse a key given twice (``seed=1 seed=2``): Hydra would keep one silently."""
+    seen: set[str] = set()
+    for override in overrides:
+        key = _override_key(override)
+        if key in seen:
+            raise ConfigError(key, "given once, got it twice")
+        seen.add(key)
+
+
+def compose_with_hydra(overrides: Sequence[str]) -> DictConfig:
+    """The model's config with its ``hydra`` node, composed from these overrides as
+    ``experiments.run`` would compose them (composition errors propagate)."""
+    register_configs()
+    if GlobalHydra.instance().is_initialized():
+        return compose(CONFIG_NAME, overrides=list(overrides), return_hydra_config=True)
+    with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
+        return compose(CONFIG_NAME, overrides=list(overrides), return_hydra_config=True)
+
+
+def check_run_overrides(overrides: Sequence[str]) -> RunConfig:
+    """Refuse what ``experiments.run`` would refuse of a sweep's overrides, before a driver
+    writes anything: code or the environment in the command line or the files it names
+    (:func:`abm.config_guard.check_command_line`), a key given twice, a composition error, a
+    launcher that cannot start (``hydra.launcher.n_jobs=0``) and a config that fails
+    validation (checked on the config every job shares; swept values are each checked by
+    their own job).
+
+    Returns:
+        The validated config of the overrides (without Hydra's node).
+
+    Raises:
+        ConfigError, or Hydra's and OmegaConf's errors (one line each through
+        :func:`abm.cli.one_line`).
+    """
+    check_command_line(list(overrides))
+    check_once(overrides)
+    cfg = compose_with_hydra(first_of_sweeps(overrides))
+    n_jobs = cfg.hydra.launcher.get("n_jobs")
+    if isinstance(n_jobs, int) and n_jobs == 0:
+        raise ConfigError(
+            "hydra.launcher.n_jobs", "a number of workers >= 1 (or -1 for every core), got 0"
+        )
+    with open_dict(cfg):
+        cfg.pop("hydra")
+    run = as_run_config(cfg)
+    validate(run)
+    return run
 
 
 # ------------------------------------------------------------------------------ the drivers
@@ -272,10 +381,20 @@ def study_main[C, P](
     argv = sys.argv[1:] if argv is None else argv
     start = time.perf_counter()
     try:
-        plan = prepare(*parse_arguments(driver, argv))
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        settings, overrides = parse_arguments(driver, argv)
+        if (out := getattr(settings, "out", None)) is not None:
+            check_output_dir("out", out)
+        given = [*overrides.model, *overrides.hydra]
+        check_command_line(given)
+        check_once(given)
+        if overrides.hydra:  # the launcher's settings: what the model's config cannot say
+            check_run_overrides(given)
+        plan = prepare(settings, overrides)
+    except Exception as err:
+        message = one_line(err)
+        if message is None:
+            raise
+        return refuse(message)
     try:
         status, report = execute(plan)
     except SweepRefused:

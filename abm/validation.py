@@ -11,14 +11,22 @@ replicate is built, so bad input never leaves partial results behind.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-from collections.abc import Iterable, Mapping
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from abm import interdependency
 from abm.campaign import corridor_cells
+from abm.cli import Refusal, one_line
 from abm.config import AdversaryConfig, LeverConfig, PopulationConfig, RunConfig, WorldConfig
 from abm.config.declare import Valid, declared
 from abm.dependents import build_dependents
@@ -26,9 +34,26 @@ from abm.errors import ConfigError
 from abm.host_nation import INSTITUTIONS
 from abm.levers import LEVERS, STOCKED_SECTORS, Lever
 from abm.vocabulary import ACTIONS, BEHAVIOURS, SECTORS
-from abm.world import load_regions
+from abm.world import Regions, load_regions
 
 SHARE_TOLERANCE = 1e-6
+#: The largest job run without ``allow_large=true``: replicates x design rows x steps. 2 million
+#: replicate-steps is 28 jobs of the full study size (50 replicates of 60 days at 1 h steps),
+#: many hours of one core; beyond it a typo (``horizon_days=100000``, a billion replicates) would
+#: hold the machine for days or weeks before anyone noticed.
+MAX_REPLICATE_STEPS = 2_000_000
+#: The most assets a world may have: about six times the municipality world's 35,002. A count
+#: rule beyond it (``min_per_region=1000000000``, ``per_million=1e300``) would exhaust memory
+#: while the world is built, after the run has started.
+MAX_ASSETS = 200_000
+#: The integers a 64-bit results column holds (seeds, counts): a larger one fails only when the
+#: results are written, after the whole simulation.
+INT64 = (-(2**63), 2**63)
+#: Names that become parts of paths (the run directory is ``outputs/<scenario.name>/...``): a
+#: safe file name, so that no name writes outside the output folder.
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}")
+#: The groups whose names label results and paths.
+NAMED_GROUPS = ("scenario", "mitigation", "weighting", "world", "adversary", "couplings")
 
 
 def _choices(allowed: Iterable[str], limit: int = 40) -> str:
@@ -113,12 +138,17 @@ def _check_value(key: str, value: Any, valid: Valid) -> None:
             _check_value(f"{key}[{j}]", item, valid)
     elif not valid.allows(value):
         raise ConfigError(key, f"{valid.describe()}, got {value!r}")
+    elif isinstance(value, int) and not INT64[0] <= value < INT64[1]:
+        raise ConfigError(key, f"a whole number in [-2^63, 2^63), got {value!r}")
 
 
 # ---------------------------------------------------------------------- cross-field rules
 def validate(cfg: RunConfig) -> None:
     """Check a composed run config; raise ConfigError on the first problem."""
     check_declared(cfg)
+    validate_names(cfg)
+    validate_size(cfg)
+    validate_design(cfg)
     _multiple("record_every_hours", cfg.record_every_hours, cfg.dt_hours)
     _multiple("horizon_days", cfg.horizon_days * 24, cfg.dt_hours)
     regions = validate_world(cfg.world)
@@ -129,6 +159,72 @@ def validate(cfg: RunConfig) -> None:
     validate_transit(cfg, regions)
     validate_host_nation(cfg, regions)
     validate_scenario(cfg, regions)
+
+
+def validate_names(cfg: RunConfig) -> None:
+    """Names that become parts of paths and labels are safe file names."""
+    for group in NAMED_GROUPS:
+        name = getattr(getattr(cfg, group, None), "name", None)
+        if name is not None and not SAFE_NAME.fullmatch(str(name)):
+            raise ConfigError(
+                f"{group}.name",
+                "a file name of letters, digits and _ . + - (starting with a letter or digit, "
+                f"at most 100 characters), got {name!r}",
+            )
+
+
+def replicate_steps(cfg: RunConfig) -> float:
+    """A job's estimated cost: replicates x design rows x steps (a design job runs its block of
+    rows, each on every replicate or, with ``replicate_per_row``, on one)."""
+    runs = float(cfg.replicates)
+    if cfg.design.file is not None:
+        runs = cfg.design.block_size * (1 if cfg.design.replicate_per_row else runs)
+    return runs * cfg.horizon_days * 24 / cfg.dt_hours
+
+
+def validate_size(cfg: RunConfig) -> None:
+    """A job beyond :data:`MAX_REPLICATE_STEPS` needs ``allow_large=true``."""
+    cost = replicate_steps(cfg)
+    if cost > MAX_REPLICATE_STEPS and not cfg.allow_large:
+        steps = cfg.horizon_days * 24 / cfg.dt_hours
+        raise ConfigError(
+            "horizon_days" if steps > MAX_REPLICATE_STEPS else "replicates",
+            f"at most {MAX_REPLICATE_STEPS:,} replicate-steps (replicates x design rows x "
+            f"horizon_days x 24 / dt_hours) unless allow_large=true, got {cost:,.0f}",
+        )
+
+
+def validate_design(cfg: RunConfig) -> None:
+    """A design job names its uncertainty set, an existing design file and a block of it (the
+    job reads them only once it has started: checked here, before anything is written)."""
+    d = cfg.design
+    if d.file is None:
+        return
+    if d.uncertainty is None:
+        raise ConfigError("design.uncertainty", "the uncertainty set of the design (a YAML file)")
+    if not Path(d.file).is_file():
+        raise ConfigError("design.file", f"an existing design file, got {d.file!r}")
+
+
+def _asset_total(world: WorldConfig, regions: Regions) -> None:
+    """Refuse count rules that would build more than :data:`MAX_ASSETS` assets, reckoned in
+    floating point as :func:`abm.world.asset_counts` counts them (so that a huge rule neither
+    overflows nor allocates)."""
+    total = 0.0
+    for name, t in world.asset_types.items():
+        if t.by_region:
+            n = float(sum(t.by_region.values()))
+        elif t.national is not None:
+            n = float(t.national)
+        else:
+            n = float(regions.population.sum()) / 1e6 * float(t.per_million)
+        total += max(n, float(t.min_per_region) * regions.n)
+        if not total <= MAX_ASSETS:
+            raise ConfigError(
+                f"world.asset_types.{name}",
+                f"count rules giving at most {MAX_ASSETS:,} assets in all; with this type's the "
+                f"world would have about {total:.3g}",
+            )
 
 
 def validate_world(world: WorldConfig) -> tuple[str, ...]:
@@ -163,6 +259,7 @@ def validate_world(world: WorldConfig) -> tuple[str, ...]:
             provided.add(t.provides)
         _keys(f"{key}.by_region", t.by_region, regions.selectable)
         _keys(f"{key}.needs", t.needs, world.resources)
+    _asset_total(world, regions)
     for name, t in world.asset_types.items():
         for res in t.needs:
             if res not in provided:
@@ -384,3 +481,126 @@ def validate_scenario(cfg: RunConfig, regions: tuple[str, ...]) -> None:
         names.add(n.name)
         _each(f"{key}.regions", n.regions, regions)
         _each(f"{key}.cohorts", n.cohorts, cfg.population.cohorts)
+
+
+# ----------------------------------------------------------- before Hydra writes anything
+def usable_directory(key: str, directory: str | os.PathLike[str]) -> list[Path]:
+    """Check that ``directory`` is, or can be made, a directory this user can write in.
+
+    Returns:
+        The directories that making it would create, outermost first.
+    """
+    path = Path(os.path.abspath(directory))
+    missing = []
+    while not path.exists():
+        if path.is_symlink():
+            raise ConfigError(key, f"a directory, but {path} is a broken link")
+        missing.append(path)
+        path = path.parent
+    if not path.is_dir():
+        raise ConfigError(key, f"a directory, but {path} is a file")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(key, f"a directory this user can write in, but {path} is read-only")
+    return missing[::-1]
+
+
+def check_composed(config: DictConfig) -> RunConfig:
+    """Validate a config as Hydra composed it (with its ``hydra`` node); return the run config."""
+    from abm.api import as_run_config  # abm.api imports this module
+
+    task = copy.deepcopy(config)
+    with read_write(task), open_dict(task):
+        task.pop("hydra", None)
+    cfg = as_run_config(task)
+    validate(cfg)
+    return cfg
+
+
+def first_job_overrides(config: DictConfig) -> list[str]:
+    """The overrides of a sweep's first job, as Hydra's basic sweeper forms them: its
+    ``hydra.sweeper.params``, then the command line's task overrides, the first value of each
+    sweep."""
+    from hydra.core.global_hydra import GlobalHydra
+
+    params = OmegaConf.select(config, "hydra.sweeper.params") or {}
+    lines = [f"{k}={v}" for k, v in params.items()]
+    lines += list(config.hydra.overrides.task)
+    return first_of_sweeps(lines, GlobalHydra.instance().config_loader())
+
+
+def first_of_sweeps(lines: Sequence[str], loader: Any = None) -> list[str]:
+    """``lines`` (Hydra overrides) with each sweep replaced by its first value, the last of a
+    key's overrides kept: the overrides of the first job of a sweep.
+
+    Args:
+        loader: Hydra's config loader, for sweeps over a group's options by glob.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    first: dict[str, str] = {}
+    for override in OverridesParser.create(config_loader=loader).parse_overrides(list(lines)):
+        key = override.get_key_element()
+        if override.is_sweep_override():
+            value = next(iter(override.sweep_string_iterator()), None)
+            if value is None:
+                raise ConfigError(key, "a sweep of at least one value")
+        else:
+            value = override.get_value_element_as_str()
+        first[key] = f"{key}={value}"
+    return list(first.values())
+
+
+def check_launcher(config: DictConfig) -> None:
+    """Launcher settings that would fail only once the sweep has started."""
+    n_jobs = OmegaConf.select(config, "hydra.launcher.n_jobs")
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or not n_jobs
+    ):
+        raise ConfigError(
+            "hydra.launcher.n_jobs",
+            f"a number of processes >= 1, or -1 for every core (-2 all but one), got {n_jobs!r}",
+        )
+
+
+class InputCheck(Callback):
+    """Checks a run's input before Hydra writes anything (``hydra.callbacks`` in
+    ``configs/config.yaml``, first of them).
+
+    Hydra makes the run directory (and the sweep directory) before the task runs, so bad input
+    found in the task would leave ``outputs/<scenario>/<time>/`` behind. Here, in
+    ``on_run_start`` and ``on_multirun_start``, nothing is written yet: a single run's config is
+    validated and its directory checked; a sweep's directory and launcher are checked and its
+    first job's config is composed and validated (the other jobs still fail one by one with
+    ``error.json``, as a sweep goes on past a failed job). Bad input raises
+    :class:`abm.cli.Refusal`, which Hydra's callback runner lets through (it would turn an
+    ``Exception`` into a warning).
+    """
+
+    #: The directories the last single run's check found missing (Hydra creates them): what a
+    #: run that fails on bad input after all removes again (``experiments.run``).
+    made: list[Path] = []
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        with _refusing():
+            check_composed(config)
+            InputCheck.made = usable_directory("hydra.run.dir", config.hydra.run.dir)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from hydra.core.global_hydra import GlobalHydra
+
+        with _refusing():
+            check_launcher(config)
+            usable_directory("hydra.sweep.dir", config.hydra.sweep.dir)
+            loader = GlobalHydra.instance().config_loader()
+            check_composed(loader.load_sweep_config(config, first_job_overrides(config)))
+
+
+@contextmanager
+def _refusing() -> Iterator[None]:
+    """Turn bad input into :class:`abm.cli.Refusal`; let any other error through."""
+    try:
+        yield
+    except Exception as err:
+        if one_line(err) is None:
+            raise
+        raise Refusal(err) from err

@@ -9,7 +9,9 @@ come from. The model writes ``total_loss`` under the run's weighting with its na
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +45,63 @@ def load_weighting(name: str | Path) -> WeightingConfig:
     missing = [s for s in SECTORS if s not in weighting.weights]
     if missing or set(weighting.weights) - set(SECTORS):
         raise ConfigError("weighting.weights", "a weight for each of the nine sectors")
+    for sector, value in weighting.weights.items():
+        check_weight(f"weighting.weights.{sector}", value)
     return weighting
+
+
+def check_weight(key: str, value: float) -> float:
+    """A sector's weight: a finite number >= 0 (a negative weight would count a loss as a
+    gain, and an infinite one would drown every other sector).
+
+    Raises:
+        ConfigError: naming ``key``.
+    """
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(key, f"a finite weight >= 0, got {value:g}")
+    return float(value)
+
+
+def reweighted(
+    base: WeightingConfig, items: Sequence[str], key: str = "--weights"
+) -> WeightingConfig:
+    """``base`` with some sectors' weights replaced: ``items`` are ``sector=weight``.
+
+    The result is named after ``base`` and the changes (``equal+energy=2``), and its source
+    says that the weights were set on the command line, so every total computed under it says
+    what it is.
+
+    Raises:
+        ConfigError: naming ``key``, for an item that is not ``sector=weight``, a sector that is
+            not one of the nine, a sector given twice, a weight that is not a number, negative
+            or infinite, or weights that are all zero.
+    """
+    changed: dict[str, float] = {}
+    for item in items:
+        sector, sep, text = item.partition("=")
+        if not sep:
+            raise ConfigError(key, f"sector=weight items, got {item!r}")
+        if sector not in SECTORS:
+            raise ConfigError(key, f"sectors among {', '.join(SECTORS)}; got {sector!r}")
+        if sector in changed:
+            raise ConfigError(key, f"each sector once, got {sector!r} twice")
+        try:
+            value = float(text)
+        except ValueError:
+            raise ConfigError(key, f"a number as the weight of {sector}, got {text!r}") from None
+        changed[sector] = check_weight(key, value)
+    new = {s: float(base.weights[s]) for s in SECTORS} | changed
+    if not any(new.values()):
+        raise ConfigError(key, "at least one sector with a weight above 0")
+    spec = ",".join(f"{s}={changed[s]:g}" for s in changed)
+    return dataclasses.replace(
+        base,
+        name=f"{base.name}+{spec}" if spec else base.name,
+        weights=new,
+        source=f"{base.source}; weights of {', '.join(changed)} set on the command line"
+        if changed
+        else base.source,
+    )
 
 
 def as_weighting(weighting: WeightingConfig | Any) -> WeightingConfig:

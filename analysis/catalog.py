@@ -8,11 +8,14 @@ since the job wrote it, or a marker or overrides file that cannot be read) appea
 their status and the reason; they are never silently missing, and never stop the others from
 being read. The result is also written to ``<sweep_dir>/catalog.duckdb`` with a
 ``summary`` table (every row) and a ``jobs`` table (one row per job).
+
+Given a path that is no sweep (missing, a file, or a folder without a job) or a sweep folder it
+cannot write, the command says so in one line ``error: sweep_dir: ...`` with exit status 2 and
+writes nothing.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -22,7 +25,10 @@ import duckdb
 import pandas as pd
 import yaml
 
+from abm.cli import guarded
+from abm.errors import ConfigError
 from abm.results import ERROR_RECORD, job_state, temporary_name
+from abm.study_config import OneLineParser, check_output_dir
 from abm.weighting import load_weighting
 
 CATALOG_FILE = "catalog.duckdb"
@@ -227,16 +233,37 @@ def _total_label(name: str) -> str:
         return f"total_loss [weighting {name}]"
 
 
+def check_sweep_dir(sweep_dir: Path, key: str = "sweep_dir") -> pd.DataFrame:
+    """The jobs of a sweep folder a command reads and writes into, or :class:`ConfigError`
+    naming ``key`` if it is no such folder: missing, a file, without a job (a catalog of it
+    would be empty and say nothing), or not writable (``catalog.duckdb`` goes there)."""
+    if not sweep_dir.exists():
+        raise ConfigError(key, f"an existing sweep directory; {sweep_dir} does not exist")
+    if not sweep_dir.is_dir():
+        raise ConfigError(key, f"a sweep directory; {sweep_dir} is a file")
+    jobs = find_jobs(sweep_dir)
+    if jobs.empty:
+        raise ConfigError(
+            key,
+            f"a sweep directory holding jobs (each with .hydra/overrides.yaml); {sweep_dir} "
+            "holds none",
+        )
+    check_output_dir(key, sweep_dir)
+    return jobs
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Build the catalog of a sweep and print what it holds."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """Build the catalog of a sweep and print what it holds; one line and exit status 2 for
+    bad input, with nothing written."""
+    return guarded(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path)
     args = parser.parse_args(argv)
-    try:
-        summary = build_catalog(args.sweep_dir)
-    except FileNotFoundError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    check_sweep_dir(args.sweep_dir)
+    summary = build_catalog(args.sweep_dir)
     jobs = summary.drop_duplicates("job")
     counts = jobs.status.value_counts()
     print(f"{len(jobs)} jobs: " + ", ".join(f"{n} {s}" for s, n in counts.items()))

@@ -9,12 +9,11 @@ mitigations with their tests, costs, engagement and transit, the ranking under e
 weighting, each lever's increment inside ``combined``, where the harm falls, synergy where the
 sweep has the parts, the configs compared and the provenance. A sum over sectors appears only
 with the name and unit of the weighting it is computed under (``--weighting``, default the one
-the results record).
+the results record; ``--weights energy=2 health=3`` changes sectors' weights of it).
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 import json
@@ -25,12 +24,14 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from abm.cli import guarded
 from abm.config import WeightingConfig
 from abm.errors import ConfigError
 from abm.sectors import SECTORS
-from abm.weighting import WEIGHTINGS, as_weighting, describe
+from abm.study_config import OneLineParser
+from abm.weighting import WEIGHTINGS, as_weighting, describe, load_weighting, reweighted
 from analysis import figures, movement, transit_stress
-from analysis.catalog import arm_rows, build_catalog, job_dir, read_results
+from analysis.catalog import arm_rows, build_catalog, check_sweep_dir, job_dir, read_results
 from analysis.compare import (
     ALPHA,
     BOOTSTRAP_RESAMPLES,
@@ -826,23 +827,35 @@ def _region_population(sweep_dir: Path, jobs: pd.DataFrame, place: str = "region
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """Command-line entry point: one line and exit status 2 for bad input, with nothing
+    written."""
+    return guarded(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path)
     parser.add_argument(
         "--weighting",
         help=f"weighting of every composite: one of {', '.join(sorted(WEIGHTINGS))} "
-        "(default: the one the results record)",
+        "(default: the one the results record; equal with --weights)",
+    )
+    parser.add_argument(
+        "--weights",
+        nargs="+",
+        metavar="SECTOR=WEIGHT",
+        help="change the weight of these sectors (finite numbers >= 0) in the weighting",
     )
     args = parser.parse_args(argv)
     if args.weighting is not None and args.weighting not in WEIGHTINGS:
-        print(f"error: --weighting: one of {', '.join(sorted(WEIGHTINGS))}", file=sys.stderr)
-        return 2
-    try:
-        out = build_report(args.sweep_dir, args.weighting)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        raise ConfigError("--weighting", f"one of {', '.join(sorted(WEIGHTINGS))}")
+    weighting: WeightingConfig | str | None = args.weighting
+    if args.weights:
+        weighting = reweighted(load_weighting(args.weighting or "equal"), args.weights)
+    jobs = check_sweep_dir(args.sweep_dir)
+    if not (jobs.status == "complete").any():
+        raise ConfigError("sweep_dir", f"a sweep with a complete job; {args.sweep_dir} has none")
+    out = build_report(args.sweep_dir, weighting)
     print(f"Report: {out}")
     print(f"        {args.sweep_dir / 'report.md'}")
     return 0

@@ -21,7 +21,10 @@
   ends (:mod:`abm.staging`), so its peak is one replicate's, whatever its number of replicates.
 
 Each world is measured in a fresh process, so that its peak memory is its own. The figures are
-benchmark figures, never test assertions; the README quotes them.
+benchmark figures, never test assertions; the README quotes them. Arguments it cannot use (an
+unknown scenario or world, a count below 0, a horizon that is not a positive finite number of
+days) stop it before it measures anything, in one line ``error: <flag>: ...`` with exit
+status 2.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import argparse
 import cProfile
 import io
 import json
+import math
 import os
 import pstats
 import resource
@@ -47,6 +51,9 @@ import yaml
 
 import configs
 from abm import HybridThreatModel, load_config
+from abm.cli import guarded
+from abm.errors import ConfigError
+from abm.study_config import OneLineParser
 from abm.sweeps import launch_sweep
 from abm.vocabulary import PHASES
 
@@ -55,9 +62,61 @@ WORLDS = ("belgium", "belgium_municipalities")
 ASSET_PHASES = ("asset_failures_and_cascade", "repairs", "sector_service")
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Measure every world in its own process, then the reference ratio and the sweep."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+#: The most days a benchmark run may simulate (a year: the figures are per day or per step).
+MAX_DAYS = 366.0
+
+
+def _shipped(group: str) -> list[str]:
+    """The names of a config group's shipped options (``configs/<group>/*.yaml``)."""
+    return sorted(p.stem for p in (Path(configs.__file__).parent / group).glob("*.yaml"))
+
+
+def _days(key: str, value: float) -> None:
+    if not math.isfinite(value) or not 0 < value <= MAX_DAYS:
+        raise ConfigError(key, f"a number of days in (0, {MAX_DAYS:g}], got {value:g}")
+
+
+def check_arguments(args: argparse.Namespace) -> list[int]:
+    """Refuse what the benchmark cannot measure, before it starts; the replicates of the
+    job-memory runs.
+
+    Raises:
+        ConfigError: naming the flag.
+    """
+    scenarios = _shipped("scenario")
+    if args.scenario not in scenarios:
+        raise ConfigError("--scenario", f"one of {', '.join(scenarios)}, got {args.scenario!r}")
+    worlds = _shipped("world")
+    for world in args.worlds.split(","):
+        if world not in worlds:
+            raise ConfigError("--worlds", f"names among {', '.join(worlds)}, got {world!r}")
+    if args.replicates < 1:
+        raise ConfigError("--replicates", f"a whole number >= 1, got {args.replicates}")
+    for flag in ("sweep_replicates", "reference_steps", "dashboard_days"):
+        if getattr(args, flag) < 0:
+            raise ConfigError(
+                "--" + flag.replace("_", "-"), f"a whole number >= 0, got {getattr(args, flag)}"
+            )
+    _days("--horizon-days", args.horizon_days)
+    _days("--memory-days", args.memory_days)
+    counts = args.memory_replicates.split(",") if args.memory_replicates else []
+    if not all(c.isdigit() and int(c) >= 1 for c in counts):
+        raise ConfigError(
+            "--memory-replicates",
+            f"whole numbers >= 1, comma-separated (or empty), got {args.memory_replicates!r}",
+        )
+    return [int(c) for c in counts]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure every world in its own process, then the reference ratio and the sweep; one line
+    and exit status 2 for bad arguments."""
+    return guarded(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> None:
+    """:func:`main`, raising :class:`ConfigError` for bad arguments."""
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="most_likely_enemy")
     parser.add_argument("--worlds", default=",".join(WORLDS), help="comma-separated world names")
     parser.add_argument("--replicates", type=int, default=10, help="per world (3 for large)")
@@ -78,6 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-days", type=float, default=2.0, help="horizon of those runs")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one world, as JSON
     args = parser.parse_args(argv)
+    counts = check_arguments(args)
 
     if args.measure:
         print(json.dumps(measure(args.measure, args.scenario, args.horizon_days, args.replicates)))
@@ -104,8 +164,7 @@ def main(argv: list[str] | None = None) -> None:
             text=True,
         )
         report(json.loads(child.stdout.splitlines()[-1]))
-    if args.memory_replicates:
-        counts = [int(n) for n in args.memory_replicates.split(",")]
+    if counts:
         job_memory("belgium_municipalities", args.scenario, args.memory_days, counts)
     if args.reference_steps:
         reference_ratio(args.reference_steps)

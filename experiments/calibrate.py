@@ -10,7 +10,9 @@ the fitted values also go into ``configs/calibration/fitted.yaml`` (the calibrat
 every run, other targets' values kept) and the record into ``abm/data/targets/fits/``.
 
 Holdout targets are refused: they are held out of fitting and only checked
-(``python -m experiments.validate``). Bad input stops with one line naming the key and what is
+(``python -m experiments.validate``). Bad input (an unknown key or target, a count that is not
+a whole number, a seed outside [0, 2^63), an ``outputs/calibration`` that is a file or
+read-only) stops it before it fits anything, with one line naming the key and what is
 allowed, exit status 2.
 """
 
@@ -30,10 +32,16 @@ from abm.calibration import (
     target_names,
     write_fitted,
 )
+from abm.cli import guarded
 from abm.errors import ConfigError
+from abm.study_config import check_output_dir
 
 OUTPUTS = Path("outputs") / "calibration"
 KEYS = ("target", "replicates", "seed", "write")
+#: Seeds are numpy's: whole numbers in [0, 2^63).
+SEED_LIMIT = 2**63
+#: The most replicates per evaluation of a fit (each fit evaluates hundreds of points).
+MAX_REPLICATES = 1000
 
 
 def parse(argv: Sequence[str]) -> dict[str, str]:
@@ -51,12 +59,13 @@ def parse(argv: Sequence[str]) -> dict[str, str]:
     return args
 
 
-def _whole(args: dict[str, str], key: str, least: int) -> int | None:
+def _whole(args: dict[str, str], key: str, least: int, limit: int = SEED_LIMIT) -> int | None:
     if key not in args:
         return None
     value = args[key]
-    if not value.isdigit() or int(value) < least:
-        raise ConfigError(key, f"a whole number >= {least}, got {value!r}")
+    if not value.isascii() or not value.isdigit() or not least <= int(value) < limit:
+        top = "2^63" if limit == SEED_LIMIT else str(limit)
+        raise ConfigError(key, f"a whole number in [{least}, {top}), got {value!r}")
     return int(value)
 
 
@@ -121,25 +130,28 @@ def calibrate(target: Target, replicates: int | None, seed: int, write: bool) ->
 def main(argv: Sequence[str] | None = None) -> int:
     """Fit the target(s); 0 if every fitted outcome is within its spread, 1 if not, 2 on bad
     input."""
-    try:
-        args = parse(sys.argv[1:] if argv is None else argv)
-        replicates = _whole(args, "replicates", 1)
-        seed = _whole(args, "seed", 0) or 0
-        write = _flag(args, "write")
-        if args["target"] == "all":
-            targets = load_targets("fit")
-        else:
-            targets = [load_target(args["target"])]
-            if targets[0].role != "fit":
-                raise ConfigError(
-                    "target",
-                    f"{targets[0].name!r} is a {targets[0].role} target: it is only checked "
-                    "(python -m experiments.validate), never fitted",
-                )
-        records = [calibrate(t, replicates, seed, write) for t in targets]
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    return guarded(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """:func:`main`, raising :class:`ConfigError` for bad input."""
+    args = parse(sys.argv[1:] if argv is None else argv)
+    replicates = _whole(args, "replicates", 1, MAX_REPLICATES + 1)
+    seed = _whole(args, "seed", 0) or 0
+    write = _flag(args, "write")
+    if args["target"] == "all":
+        targets = load_targets("fit")
+    else:
+        targets = [load_target(args["target"])]
+        if targets[0].role != "fit":
+            raise ConfigError(
+                "target",
+                f"{targets[0].name!r} is a {targets[0].role} target: it is only checked "
+                "(python -m experiments.validate), never fitted",
+            )
+    for t in targets:  # before the first fit, which takes minutes
+        check_output_dir("outputs", OUTPUTS / t.name)
+    records = [calibrate(t, replicates, seed, write) for t in targets]
     return 0 if all(r.passed for r in records) else 1
 
 

@@ -19,20 +19,29 @@ redone, or with ``stale_jobs=refuse`` the sweep stops in one line naming what ch
 
 from __future__ import annotations
 
+import logging
+import shutil
 import sys
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import hydra
+from hydra._internal.utils import get_args_parser
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from abm.api import as_run_config
+from abm.cli import guarded, hydra_errors_raise, one_line, refuse
 from abm.config import register_configs
 from abm.errors import ConfigError
 from abm.job import run_job
 from abm.results import job_state, results_yaml, resume_key, write_error
+from abm.validation import InputCheck
 from analysis.tables import (
     attack_summary,
     population_summary,
@@ -68,9 +77,10 @@ def main(cfg: DictConfig) -> None:
         summary = run_job(as_run_config(cfg), outdir, resolved)
     except Exception as err:
         if not sweeping:
-            if isinstance(err, ConfigError):
-                print(f"error: {err}", file=sys.stderr)
-                sys.exit(2)
+            message = one_line(err)
+            if message is not None:  # bad input that only the job could see
+                forget_run_dir(outdir)
+                raise SystemExit(refuse(message)) from None  # Hydra would add a line
             raise
         write_error(outdir, err, list(hc.overrides.task), traceback.format_exc())
         print(
@@ -81,6 +91,20 @@ def main(cfg: DictConfig) -> None:
         return
     if cfg.print_summary and not sweeping:
         print_tables(cfg, summary, outdir)
+
+
+def forget_run_dir(outdir: Path) -> None:
+    """Remove a single run's directory that holds only what Hydra wrote before the task (its
+    ``.hydra`` folder and log), and the empty folders Hydra made for it: a refused run leaves
+    nothing behind."""
+    if not outdir.is_dir():
+        return
+    if any(p.name != ".hydra" and p.suffix != ".log" for p in outdir.iterdir()):
+        return
+    shutil.rmtree(outdir, ignore_errors=True)
+    for made in reversed(InputCheck.made):
+        if made.is_dir() and not any(made.iterdir()):
+            made.rmdir()
 
 
 def print_tables(cfg: DictConfig, summary, outdir: Path) -> None:
@@ -104,5 +128,93 @@ def print_tables(cfg: DictConfig, summary, outdir: Path) -> None:
     print(f"\nResults: {outdir}")
 
 
-if __name__ == "__main__":
+def check_arguments(argv: Sequence[str]) -> None:
+    """Check the command line as Hydra will parse it, raising ConfigError instead of what Hydra
+    does: argparse prints its usage over several lines for an unknown flag, a repeated override
+    silently keeps the last value, and ``--experimental-rerun`` unpickles a file (which can run
+    any code)."""
+    parser = get_args_parser()
+
+    def error(message: str) -> NoReturn:
+        flag, sep, rest = message.partition(": ")
+        if flag.startswith("argument ") and sep:
+            raise ConfigError(flag.removeprefix("argument ").split("/")[0], rest)
+        raise ConfigError("arguments", message)
+
+    parser.error = error  # type: ignore[method-assign]
+    args, unknown = parser.parse_known_args(list(argv))
+    if unknown:
+        raise ConfigError(
+            unknown[0],
+            "not an argument of experiments.run: give key=value overrides and Hydra's flags "
+            "(--multirun/-m, --cfg, --info, --config-dir, --help)",
+        )
+    if args.experimental_rerun is not None:
+        raise ConfigError(
+            "--experimental-rerun",
+            "not accepted (it loads a pickle, which can run code): run again with the job's "
+            "overrides (.hydra/overrides.yaml)",
+        )
+    seen: dict[str, list[str]] = {}
+    for override in OverridesParser.create().parse_overrides(args.overrides):
+        key = override.key_or_group + (f"@{override.package}" if override.package else "")
+        seen.setdefault(key, []).append(override.input_line or key)
+    for key, given in seen.items():
+        if len(given) > 1:
+            raise ConfigError(key, f"given once, got {len(given)} times: {' '.join(given)}")
+
+
+def _launch(argv: list[str]) -> None:
+    """Check the command line, then hand it to Hydra (which reads ``sys.argv``)."""
+    from abm.config_guard import check_command_line
+
+    check_command_line(argv)
+    check_arguments(argv)
     main()
+
+
+def _exit_status(code: object) -> int:
+    """The exit status ``SystemExit(code)`` gives, as the interpreter would."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def command(argv: Sequence[str]) -> int:
+    """``python -m experiments.run <argv>`` in this process; returns its exit status.
+
+    Why in-process: a subprocess pays the imports again (seconds), which the tests of bad
+    input and the fuzz test would pay for every case. Bad input ends in one line on stderr and
+    status 2; a sweep with failed jobs in 1; an error that is not bad input prints its traceback
+    and gives 1, as the interpreter would. What a run changes in this process is undone after
+    it: ``sys.argv``, Hydra's global state (or the next ``abm.load_config`` would compose with
+    this run's search path) and the root logger's handlers (Hydra points them at the run's log
+    file).
+    """
+    saved_argv = sys.argv
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    sys.argv = [saved_argv[0] if saved_argv else "run", *argv]
+    hydra_errors_raise()
+    try:
+        return guarded(lambda: _launch(list(argv)))
+    except SystemExit as end:
+        return _exit_status(end.code)
+    except Exception:
+        traceback.print_exc()
+        return 1
+    finally:
+        sys.argv = saved_argv
+        GlobalHydra.instance().clear()
+        for handler in root.handlers:
+            if handler not in saved_handlers:
+                handler.close()
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+
+
+if __name__ == "__main__":
+    sys.exit(command(sys.argv[1:]))

@@ -19,6 +19,11 @@ first; jobs computed by other code are redone. The study holds ``<out>/.study.lo
 start to end, so a second study into the same directory stops at once in one line with exit
 status 2 (or waits, with ``sweep_wait=true``); a sweep that cannot start (its directory in use,
 or ``stale_jobs=refuse`` and jobs of other code) stops the study the same way.
+
+``size=smoke`` (or ``full``) sets the replicates and horizon of every sweep in place of the
+study's 20 replicates of 60 days. Bad input (an unknown flag, size, scenario or key, a value
+``experiments.run`` would refuse, an ``--out`` that is a file or read-only) stops the study
+before it writes anything, in one line ``error: <key>: <what is allowed>`` with exit status 2.
 """
 
 from __future__ import annotations
@@ -26,13 +31,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from abm.cli import guarded
 from abm.config import WeightingConfig
 from abm.errors import ConfigError
 from abm.levers import LEVER_KINDS
+from abm.study_config import OneLineParser, check_output_dir, check_run_overrides
 from abm.sweeps import (
     REFUSED,
     SweepRefused,
@@ -74,6 +82,9 @@ from analysis.tables import (
 )
 
 DEFAULTS = ("replicates=20", "horizon_days=60", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
+#: The defaults that ``size=<name>`` replaces (a size sets replicates and horizon itself, and
+#: the command line's values would override the size's).
+SIZED = ("replicates", "horizon_days")
 #: Overrides that belong to one of the two sweeps only: the comparison sweeps the packages,
 #: the increments sweep ``combined`` minus its levers.
 ONLY_INCREMENTS = ("mitigation.without",)
@@ -86,13 +97,16 @@ def _key(override: str) -> str:
     return override.split("=", 1)[0].lstrip("+~")
 
 
-def _overrides(preset: str, given: list[str], drop: tuple[str, ...]) -> list[str]:
+def _defaults(given: Sequence[str]) -> list[str]:
+    """The study's defaults that the given overrides leave in force."""
     keys = {_key(o) for o in given}
-    return [
-        f"+experiment={preset}",
-        *(d for d in DEFAULTS if _key(d) not in keys),
-        *(o for o in given if _key(o) not in drop),
-    ]
+    if "size" in keys:
+        keys |= set(SIZED)
+    return [d for d in DEFAULTS if _key(d) not in keys]
+
+
+def _overrides(preset: str, given: list[str], drop: tuple[str, ...]) -> list[str]:
+    return [f"+experiment={preset}", *_defaults(given), *(o for o in given if _key(o) not in drop)]
 
 
 def _ci(low: float, high: float, fmt: str) -> str:
@@ -241,10 +255,6 @@ def _is_hydra(override: str) -> bool:
     return _key(override).startswith("hydra")
 
 
-def _given(args: argparse.Namespace) -> set[str]:
-    return {_key(o) for o in args.overrides}
-
-
 def _lever_samples(overrides: list[str]) -> tuple[int | None, list[str]]:
     """``lever_samples=N`` taken out of the overrides (None when not given)."""
     rest, samples = [], None
@@ -290,8 +300,14 @@ def print_robustness(sweep_dir: Path, weighting: WeightingConfig) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the sweeps, print the tables, write the report."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    """Run the sweeps, print the tables, write the report; one line and exit status 2 for bad
+    input, before anything is written."""
+    return guarded(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    """:func:`main`, raising :class:`ConfigError` (and Hydra's errors) for bad input."""
+    parser = OneLineParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("outputs/study"))
     parser.add_argument(
         "--no-increments",
@@ -300,11 +316,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, and lever_samples=N")
     args = parser.parse_args(argv)
-    try:
-        samples, args.overrides = _lever_samples(args.overrides)
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    samples, args.overrides = _lever_samples(args.overrides)
+    check_output_dir("--out", args.out)
+    # what the first sweep's jobs would refuse, refused before the study writes anything
+    check_run_overrides(_overrides("mitigation_comparison", args.overrides, ONLY_INCREMENTS))
     try:
         # one study per directory: its sweeps each own the directory only while they run, and
         # another study between them would mix its jobs with this one's
@@ -344,7 +359,15 @@ def _run(args: argparse.Namespace, samples: int | None) -> int:
     if sweep.returncode == REFUSED:
         return REFUSED  # the sweep said why in one line (its directory is in use...)
     returncode = sweep.returncode
-    done = arm_rows(build_catalog(args.out))
+    catalog = build_catalog(args.out)
+    if catalog.empty:  # the sweep stopped before its first job (it has said why)
+        print(
+            f"error: {args.out}: the sweep stopped before any job started (exit status "
+            f"{returncode}); see its message above",
+            file=sys.stderr,
+        )
+        return max(returncode, 1)
+    done = arm_rows(catalog)
     if not args.no_increments and "combined" in set(done.mitigation):
         inc_dir = args.out / INCREMENTS_DIR
         inc_overrides = _overrides("lever_increments", args.overrides, ONLY_COMPARISON)
@@ -364,7 +387,7 @@ def _run(args: argparse.Namespace, samples: int | None) -> int:
                 DEFAULT_LEVER_SEED,
                 [o for o in args.overrides if not _is_hydra(o) and _key(o) not in ONLY_INCREMENTS],
                 [
-                    *(d for d in DEFAULTS if _is_hydra(d) and _key(d) not in _given(args)),
+                    *(d for d in _defaults(args.overrides) if _is_hydra(d)),
                     *(o for o in args.overrides if _is_hydra(o)),
                 ],
             )
@@ -375,7 +398,10 @@ def _run(args: argparse.Namespace, samples: int | None) -> int:
             return REFUSED
         returncode = max(returncode, code)
     if done.empty:
-        print("error: no job finished; see the error.json files under", args.out, file=sys.stderr)
+        print(
+            f"error: {args.out}: no job finished; see the error.json files under it",
+            file=sys.stderr,
+        )
         return 1
     done = done.copy()
     for col in ["replicate", "seed"]:

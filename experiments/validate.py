@@ -12,12 +12,12 @@ passes when the model's mean lies within the reported [low, high]. Fit targets c
 calibrated defaults still reproduce what they were fitted to (after any later change to the
 model or another fit); holdout targets were never fitted and check the model out of sample.
 
-The command exits 1 if any target fails.
+The command exits 1 if any target fails; an unknown argument or ``--only`` value stops it in
+one line ``error: <flag>: ...`` with exit status 2.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
@@ -29,9 +29,11 @@ from scipy.optimize import brentq
 
 from abm.calibration import evaluate, load_targets
 from abm.cascade import working_fixed_point
+from abm.cli import guarded
 from abm.interdependency import equilibrium, step
 from abm.metrics import loss_of_series
 from abm.narratives import advance, never_reached_fraction
+from abm.study_config import OneLineParser
 
 
 @dataclass
@@ -248,7 +250,12 @@ def print_incidents(checks: list[IncidentCheck], seconds: float) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m experiments.validate", description=__doc__)
+    """Check every target; 1 if one fails, 2 (one line) for bad arguments."""
+    return guarded(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = OneLineParser(prog="python -m experiments.validate", description=__doc__)
     parser.add_argument(
         "--only",
         choices=("published", "incidents"),

@@ -121,7 +121,9 @@ MAPPED: dict[str, Mapping] = {
         "a benchmark of minutes (60-day replicates on both worlds, the reference, a sweep); it "
         "measures and asserts nothing",
     ),
-    "python -m analysis.report <sweep_dir> [--weighting impact]": Covered(
+    (
+        "python -m analysis.report <sweep_dir> [--weighting impact] [--weights energy=2 health=0]"
+    ): Covered(
         "tests/test_report.py::test_the_report_command_line",
         ("analysis.report", "--weighting", "impact"),
         "this very command on a smoke sweep of its own (7 s of figures: over this file's budget "

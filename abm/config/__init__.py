@@ -137,6 +137,14 @@ class RunConfig:
         valid=POSITIVE,
         source=USER_CHOICE,
     )
+    allow_large: bool = param(
+        False,
+        doc="Run a job beyond the size limit (abm.validation.MAX_REPLICATE_STEPS: replicates x "
+        "design rows x steps); without it such a job is refused before it starts, since a typo "
+        "(horizon_days=100000) would otherwise hold the machine for days.",
+        valid=FLAG,
+        source=USER_CHOICE,
+    )
     print_summary: bool = param(
         True,
         doc="Print the per-sector summary table at the end of a run.",

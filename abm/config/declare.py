@@ -61,7 +61,8 @@ class Bounds:
 
     def __str__(self) -> str:
         def num(x: float) -> str:
-            return f"{x:g}"
+            power = math.log2(abs(x)) if abs(x) >= 2**32 and math.isfinite(x) else 0.5
+            return f"{'-' if x < 0 else ''}2^{int(power)}" if power.is_integer() else f"{x:g}"
 
         if math.isinf(self.high):
             return f"{'>' if self.low_open else '>='} {num(self.low)}"
@@ -193,6 +194,7 @@ NON_NEGATIVE = Bounds(0.0)
 POSITIVE = Bounds(0.0, low_open=True)
 COUNT = Bounds(1.0, integer=True)
 COUNT_OR_ZERO = Bounds(0.0, integer=True)
-SEED = Bounds(0.0, integer=True)
+#: Seeds are stored as 64-bit integers in the results (and numpy's SeedSequence takes them).
+SEED = Bounds(0.0, 2.0**63, high_open=True, integer=True)
 TEXT = Rule("text")
 FLAG = Rule("true or false")

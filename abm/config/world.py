@@ -14,6 +14,7 @@ from abm.config.declare import (
     IDENTIFIER,
     NON_NEGATIVE,
     POSITIVE,
+    SEED,
     SHARE,
     STRUCTURE,
     USER_CHOICE,
@@ -301,13 +302,14 @@ class WorldConfig:
         None,
         doc="If set, every replicate gets the world built from this seed; if null, each "
         "replicate builds its own world from its world stream.",
-        valid=Bounds(0, integer=True),
+        valid=SEED,
         source=USER_CHOICE,
     )
     capacity_cv: float = param(
         0.5,
-        doc="Coefficient of variation of asset sizes within a type (gamma distributed).",
-        valid=NON_NEGATIVE,
+        doc="Coefficient of variation of asset sizes within a type (gamma distributed; above "
+        "5 the gamma's shape, 1/cv^2, is too small to draw sizes from).",
+        valid=Bounds(0.0, 5.0),
         plausible=(0.25, 1.0),
     )
     backup_recharge_per_hour: float = param(
