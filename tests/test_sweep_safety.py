@@ -65,16 +65,21 @@ def test_a_second_sweep_into_a_directory_in_use_is_refused_and_the_first_keeps_i
     first runs (the owner it names is the first's pid), and writes nothing; the directory ends
     with the first sweep's seed in every job, all complete and readable."""
     out = tmp_path / "sweep"
-    sweep = ["mitigation=none,combined,prebunking", "replicates=1", "horizon_days=2"]
+    sweep = ["mitigation=none,combined,prebunking", "replicates=1", "horizon_days=3"]
     log = tmp_path / "first.err"
     with log.open("w") as err:
         first = subprocess.Popen(
             sweep_command([*sweep, "seed=0"], out), stdout=subprocess.DEVNULL, stderr=err
         )
+    lock = out / ".sweep.lock"
     try:
+        # the second starts as soon as the first owns the directory (its pid in the lock file),
+        # while the first still composes its jobs: both take seconds to start
         deadline = time.monotonic() + 300
-        while not list(out.glob("*mitigation=*")) and first.poll() is None:
-            assert time.monotonic() < deadline, "the first sweep started no job"
+        while first.poll() is None and not (
+            lock.exists() and f'"pid": {first.pid}' in lock.read_text()
+        ):
+            assert time.monotonic() < deadline, "the first sweep took no lock"
             time.sleep(0.05)
         second = run(sweep_command([*sweep, "seed=1"], out, launcher="joblib", n_jobs=2))
         assert first.wait(timeout=600) == 0, log.read_text()[-3000:]
