@@ -52,6 +52,9 @@ INT64 = (-(2**63), 2**63)
 #: Names that become parts of paths (the run directory is ``outputs/<scenario.name>/...``): a
 #: safe file name, so that no name writes outside the output folder.
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}")
+#: Values of one swept key validated one by one before a sweep starts (beyond, a numeric
+#: sweep's smallest and largest: :func:`check_every_value`).
+FULLY_CHECKED_VALUES = 16
 #: The groups whose names label results and paths.
 NAMED_GROUPS = ("scenario", "mitigation", "weighting", "world", "adversary", "couplings")
 
@@ -516,16 +519,72 @@ def check_composed(config: DictConfig) -> RunConfig:
     return cfg
 
 
+def sweep_lines(config: DictConfig) -> list[str]:
+    """A sweep's overrides as Hydra's basic sweeper reads them: its ``hydra.sweeper.params``,
+    then the command line's task overrides."""
+    params = OmegaConf.select(config, "hydra.sweeper.params") or {}
+    return [*(f"{k}={v}" for k, v in params.items()), *config.hydra.overrides.task]
+
+
+def check_every_value(config: DictConfig, first: DictConfig, loader: Any) -> None:
+    """Every value a sweep gives a key, checked on the first job's config before the sweep
+    writes anything: a group option that does not exist, and a value of the wrong type or out
+    of range (one validation per value, a few tenths of a second each, against the seconds a
+    job costs; of a numeric sweep of more than :data:`FULLY_CHECKED_VALUES` values, such as
+    ``design.block=range(0,400)``, the type of each and the validation of the smallest and the
+    largest). Hydra would otherwise stop at a bad value only after writing
+    ``multirun.yaml``, and a value out of range would fail in its own job.
+
+    Args:
+        first: The first job's config, with its ``hydra`` node (:func:`first_job_overrides`).
+        loader: Hydra's config loader, for the groups' options.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    overrides = OverridesParser.create(config_loader=loader).parse_overrides(sweep_lines(config))
+    # a key inside a swept group (mitigation=a,b mitigation.levers...=1,2) belongs to each
+    # option: its values are checked by the jobs, not on the first job's option
+    swept_groups = {
+        o.key_or_group.replace("/", ".")
+        for o in overrides
+        if o.is_sweep_override() and loader.repository.group_exists(o.key_or_group)
+    }
+    for override in overrides:
+        if not override.is_sweep_override():
+            continue
+        key = override.key_or_group
+        if any(key.startswith(f"{group}.") for group in swept_groups):
+            continue
+        values = list(override.sweep_string_iterator())[1:]
+        if loader.repository.group_exists(key):
+            options = loader.get_group_options(key)
+            for value in values:
+                if value not in options:
+                    raise ConfigError(
+                        key.replace("/", "."), f"{value!r} is not one of: {', '.join(options)}"
+                    )
+            continue  # an option's own values are checked by its job
+        typed: list[Any] = list(override.sweep_iterator())[1:]
+        job = copy.deepcopy(first)
+        with read_write(job), open_dict(job):
+            for item in typed:  # the type of every value: cheap
+                OmegaConf.update(job, key, item, merge=True)
+        numbers = [v for v in typed if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(typed) > FULLY_CHECKED_VALUES and len(numbers) == len(typed):
+            typed = [min(numbers), max(numbers)]  # a long range: where a range check fails
+        for item in typed:
+            with read_write(job), open_dict(job):
+                OmegaConf.update(job, key, item, merge=True)
+            check_composed(job)
+
+
 def first_job_overrides(config: DictConfig) -> list[str]:
     """The overrides of a sweep's first job, as Hydra's basic sweeper forms them: its
     ``hydra.sweeper.params``, then the command line's task overrides, the first value of each
     sweep."""
     from hydra.core.global_hydra import GlobalHydra
 
-    params = OmegaConf.select(config, "hydra.sweeper.params") or {}
-    lines = [f"{k}={v}" for k, v in params.items()]
-    lines += list(config.hydra.overrides.task)
-    return first_of_sweeps(lines, GlobalHydra.instance().config_loader())
+    return first_of_sweeps(sweep_lines(config), GlobalHydra.instance().config_loader())
 
 
 def first_of_sweeps(lines: Sequence[str], loader: Any = None) -> list[str]:
@@ -569,9 +628,10 @@ class InputCheck(Callback):
     Hydra makes the run directory (and the sweep directory) before the task runs, so bad input
     found in the task would leave ``outputs/<scenario>/<time>/`` behind. Here, in
     ``on_run_start`` and ``on_multirun_start``, nothing is written yet: a single run's config is
-    validated and its directory checked; a sweep's directory and launcher are checked and its
-    first job's config is composed and validated (the other jobs still fail one by one with
-    ``error.json``, as a sweep goes on past a failed job). Bad input raises
+    validated and its directory checked; a sweep's directory and launcher are checked, its
+    first job's config is composed and validated, and so is every other value a sweep gives a
+    key, on the first job's config (:func:`check_every_value`). What only a combination of
+    values makes wrong still fails in its job, with ``error.json``. Bad input raises
     :class:`abm.cli.Refusal`, which Hydra's callback runner lets through (it would turn an
     ``Exception`` into a warning).
     """
@@ -592,7 +652,9 @@ class InputCheck(Callback):
             check_launcher(config)
             usable_directory("hydra.sweep.dir", config.hydra.sweep.dir)
             loader = GlobalHydra.instance().config_loader()
-            check_composed(loader.load_sweep_config(config, first_job_overrides(config)))
+            first = loader.load_sweep_config(config, first_job_overrides(config))
+            check_composed(first)
+            check_every_value(config, first, loader)
 
 
 @contextmanager

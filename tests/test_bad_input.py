@@ -268,6 +268,10 @@ SWEEPS = {
     "first job unknown option": (["scenario=atlantis,peacetime"], "scenario"),
     "first job wrong type": (["seed=abc,1"], "seed"),
     "unknown key": (["no_such_key=1,2"], "no_such_key"),
+    "later job wrong type": (["seed=1,abc"], "seed"),
+    "later job invalid": (["replicates=1,0"], "replicates: a whole number >= 1, got 0"),
+    "later job unknown option": (["scenario=peacetime,atlantis"], "scenario: 'atlantis'"),
+    "long range out of range": (["replicates=range(0,40)"], "replicates"),
 }
 
 
