@@ -54,7 +54,7 @@ from abm.config import RunConfig, register_configs
 from abm.config_guard import check_command_line
 from abm.errors import ConfigError
 from abm.sweeps import SweepRefused, quoted
-from abm.validation import first_of_sweeps, validate
+from abm.validation import first_of_sweeps, usable_directory, validate
 from abm.vocabulary import SEARCH_OUTCOMES, SENSITIVITY_METHODS, SENSITIVITY_OUTCOMES
 
 #: The drivers' primary configs: a search path of their own, where ``population`` and
@@ -182,34 +182,24 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def check_output_dir(key: str, path: str | os.PathLike[str]) -> None:
-    """Refuse an output folder that cannot be made or written, before anything is written: the
-    folder itself or the nearest of its parents that exists must be a directory this process
-    can write.
+    """Refuse an output folder that cannot be made or written, before anything is written
+    (:func:`abm.validation.usable_directory`, as ``experiments.run`` checks its run folder).
 
     Raises:
         ConfigError: naming ``key``, for a path through a file or a read-only directory.
     """
-    existing = Path(path)
-    while not existing.exists() and existing.parent != existing:
-        existing = existing.parent
-    if existing.exists() and not existing.is_dir():
-        raise ConfigError(key, f"a directory, but {existing} is a file")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ConfigError(key, f"a directory that can be written, but {existing} is read-only")
-
-
-def _override_key(override: str) -> str:
-    return override.split("=", 1)[0].lstrip("+~")
+    usable_directory(key, path)
 
 
 def check_once(overrides: Sequence[str]) -> None:
-    """Refuse a key given twice (``seed=1 seed=2``): Hydra would keep one silently."""
-    seen: set[str] = set()
-    for override in overrides:
-        key = _override_key(override)
-        if key in seen:
-            raise ConfigError(key, "given once, got it twice")
-        seen.add(key)
+    """Refuse a key given twice (``seed=1 seed=2``): Hydra would keep the last silently."""
+    seen: dict[str, list[str]] = {}
+    for override in OverridesParser.create().parse_overrides(list(overrides)):
+        key = override.key_or_group + (f"@{override.package}" if override.package else "")
+        seen.setdefault(key, []).append(override.input_line or key)
+    for key, given in seen.items():
+        if len(given) > 1:
+            raise ConfigError(key, f"given once, got {len(given)} times: {' '.join(given)}")
 
 
 def compose_with_hydra(overrides: Sequence[str]) -> DictConfig:

@@ -25,22 +25,20 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 import hydra
 from hydra._internal.utils import get_args_parser
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from abm.api import as_run_config
 from abm.cli import guarded, hydra_errors_raise, one_line, refuse
 from abm.config import register_configs
-from abm.errors import ConfigError
 from abm.job import run_job
 from abm.results import job_state, results_yaml, resume_key, write_error
+from abm.study_config import check_once
 from abm.validation import InputCheck
 from analysis.tables import (
     attack_summary,
@@ -128,48 +126,14 @@ def print_tables(cfg: DictConfig, summary, outdir: Path) -> None:
     print(f"\nResults: {outdir}")
 
 
-def check_arguments(argv: Sequence[str]) -> None:
-    """Check the command line as Hydra will parse it, raising ConfigError instead of what Hydra
-    does: argparse prints its usage over several lines for an unknown flag, a repeated override
-    silently keeps the last value, and ``--experimental-rerun`` unpickles a file (which can run
-    any code)."""
-    parser = get_args_parser()
-
-    def error(message: str) -> NoReturn:
-        flag, sep, rest = message.partition(": ")
-        if flag.startswith("argument ") and sep:
-            raise ConfigError(flag.removeprefix("argument ").split("/")[0], rest)
-        raise ConfigError("arguments", message)
-
-    parser.error = error  # type: ignore[method-assign]
-    args, unknown = parser.parse_known_args(list(argv))
-    if unknown:
-        raise ConfigError(
-            unknown[0],
-            "not an argument of experiments.run: give key=value overrides and Hydra's flags "
-            "(--multirun/-m, --cfg, --info, --config-dir, --help)",
-        )
-    if args.experimental_rerun is not None:
-        raise ConfigError(
-            "--experimental-rerun",
-            "not accepted (it loads a pickle, which can run code): run again with the job's "
-            "overrides (.hydra/overrides.yaml)",
-        )
-    seen: dict[str, list[str]] = {}
-    for override in OverridesParser.create().parse_overrides(args.overrides):
-        key = override.key_or_group + (f"@{override.package}" if override.package else "")
-        seen.setdefault(key, []).append(override.input_line or key)
-    for key, given in seen.items():
-        if len(given) > 1:
-            raise ConfigError(key, f"given once, got {len(given)} times: {' '.join(given)}")
-
-
 def _launch(argv: list[str]) -> None:
-    """Check the command line, then hand it to Hydra (which reads ``sys.argv``)."""
+    """Check the command line, then hand it to Hydra (which reads ``sys.argv``): code or the
+    environment in it or in the files it names, unknown flags (``abm.config_guard``), and a key
+    given twice, which Hydra would keep silently."""
     from abm.config_guard import check_command_line
 
     check_command_line(argv)
-    check_arguments(argv)
+    check_once(get_args_parser().parse_known_args(list(argv))[0].overrides)
     main()
 
 
