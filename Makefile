@@ -60,8 +60,10 @@ lint: setup
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
+# `make bench AGAINST=<rev>` compares with another git revision (AGAINST=none skips it);
+# BENCH_ARGS passes any other flag of experiments.bench.
 bench: setup
-	$(SINGLE_CORE) $(PY) -m experiments.bench
+	$(SINGLE_CORE) $(PY) -m experiments.bench $(if $(AGAINST),--against $(AGAINST)) $(BENCH_ARGS)
 
 # Exact versions of every dependency, for results that are to be published.
 lock: setup

@@ -56,6 +56,7 @@ ALLOWED_TARGETS: frozenset[str] = frozenset(
         "abm.config_guard.RayLoopback",
         "hydra._internal.core_plugins.basic_launcher.BasicLauncher",
         "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
+        "hydra_plugins.abm_sweeper.compose_once.ComposeOnceSweeper",
         "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
         "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher",
         "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher",

@@ -4,9 +4,10 @@ Sensitivity analysis and the search over mitigation packages both need the same 
 variants of one config, each run on the same seeds. A *design* is a table of values of declared
 parameters (:mod:`abm.uncertainty`), one row per variant. It is written with its parameter set
 into a directory and run as a sweep of ``experiments.run`` in ``<dir>/runs``, ``block_size``
-rows per job (Hydra costs about 60 ms a job), so any launcher works, the catalog reads it like
-any other sweep, and a re-run resumes it. A job finds its rows through the ``design`` keys of
-the run config; :func:`analysis.designs.design_outcomes` reads the results back per row.
+rows per job (a job costs about 1 s of CPU beyond its replicates), so any launcher works, the
+catalog reads it like any other sweep, and a re-run resumes it. A job finds its rows through
+the ``design`` keys of the run config; :func:`analysis.designs.design_outcomes` reads the
+results back per row.
 
 The levers of a package become the variables of a design with :func:`lever_space`.
 """

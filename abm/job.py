@@ -137,8 +137,9 @@ def design_rows(cfg: RunConfig) -> Iterator[tuple[int | None, dict[str, float], 
 
 
 def row_replicates(cfg: RunConfig, design_row: int | None) -> range:
-    """The replicates a design row runs: ``0 .. replicates - 1`` (every row on the same seeds),
-    or with ``design.replicate_per_row`` replicate ``design_row`` alone.
+    """The replicates a design row runs: ``0 .. replicates - 1`` (every row on the same seeds;
+    an ordinary job, its block of them), or with ``design.replicate_per_row`` replicate
+    ``design_row`` alone.
 
     Why the second: a design that samples uncertain inputs can pair its sample j with replicate j
     of an ordinary arm run on the same seed (the unmitigated arm of a study), so that one run per
@@ -147,7 +148,19 @@ def row_replicates(cfg: RunConfig, design_row: int | None) -> range:
     """
     if design_row is not None and cfg.design.replicate_per_row:
         return range(design_row, design_row + 1)
-    return range(cfg.replicates)
+    return replicate_range(cfg)
+
+
+def replicate_range(cfg: RunConfig) -> range:
+    """The replicates of the job's block: block b of B runs ``floor(b N / B)`` to
+    ``floor((b + 1) N / B) - 1`` of the arm's N replicates (the whole range with one block).
+
+    Why blocks: a sweep of 15 arms on 2 workers would leave one worker idle for the last arm;
+    as 30 jobs of half the replicates each it keeps both busy, and each replicate is still
+    ``SeedSequence(seed, (r,))``, so the results are those of one job.
+    """
+    n, blocks, b = cfg.replicates, cfg.replicate_blocks, cfg.replicate_block
+    return range(b * n // blocks, (b + 1) * n // blocks)
 
 
 def _with_row(table: pa.Table, design_row: int) -> pa.Table:

@@ -78,7 +78,7 @@ class SensitivityConfig:
     out: str = "outputs/sensitivity/${method}"
     #: A shipped uncertainty set (``configs/uncertainty/<name>.yaml``) or a YAML file.
     uncertainty: str = "default"
-    #: Design rows per job (Hydra costs about 60 ms per job).
+    #: Design rows per job (a job costs about 1 s of CPU beyond its replicates).
     block_size: int = 16
     #: The outcome of scenario discovery, and its threshold (null: the 80th percentile).
     discover: str = "total_loss"

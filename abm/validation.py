@@ -150,6 +150,7 @@ def validate(cfg: RunConfig) -> None:
     """Check a composed run config; raise ConfigError on the first problem."""
     check_declared(cfg)
     validate_names(cfg)
+    validate_blocks(cfg)
     validate_size(cfg)
     validate_design(cfg)
     _multiple("record_every_hours", cfg.record_every_hours, cfg.dt_hours)
@@ -174,6 +175,26 @@ def validate_names(cfg: RunConfig) -> None:
                 "a file name of letters, digits and _ . + - (starting with a letter or digit, "
                 f"at most 100 characters), got {name!r}",
             )
+
+
+def validate_blocks(cfg: RunConfig) -> None:
+    """A job's block of replicates exists and is not empty; a design job's blocks are its rows."""
+    if cfg.replicate_blocks > cfg.replicates:
+        raise ConfigError(
+            "replicate_blocks",
+            f"at most replicates ({cfg.replicates}), so that no block is empty, "
+            f"got {cfg.replicate_blocks}",
+        )
+    if cfg.replicate_block >= cfg.replicate_blocks:
+        raise ConfigError(
+            "replicate_block",
+            f"a block in 0 .. {cfg.replicate_blocks - 1} (replicate_blocks - 1), "
+            f"got {cfg.replicate_block}",
+        )
+    if cfg.design.file is not None and cfg.replicate_blocks != 1:
+        raise ConfigError(
+            "replicate_blocks", "1 in a design job (its blocks are design rows: design.block)"
+        )
 
 
 def replicate_steps(cfg: RunConfig) -> float:

@@ -9,7 +9,8 @@ Arguments are ``key=value``; the driver's own settings, with their defaults in
 - ``out``: the directory of the design, the runs, the indices and the report (default
   ``outputs/sensitivity/<method>``);
 - ``uncertainty``: a shipped set (``configs/uncertainty``, default ``default``) or a YAML file;
-- ``block_size``: design rows per job (default 16; Hydra costs about 60 ms per job);
+- ``block_size``: design rows per job (default 16; a job costs about 1 s of CPU beyond its
+  replicates);
 - ``discover``: the outcome of scenario discovery (default ``total_loss``) and ``above``: its
   threshold (default: the 80th percentile of the runs, "the worst fifth");
 - ``seed``: of the design and the bootstrap (not the model's seed);

@@ -35,9 +35,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
+import configs
 from abm.cli import guarded
-from abm.config import WeightingConfig
+from abm.config import RunConfig, WeightingConfig
 from abm.errors import ConfigError
 from abm.levers import LEVER_KINDS
 from abm.study_config import OneLineParser, check_output_dir, check_run_overrides
@@ -105,8 +107,49 @@ def _defaults(given: Sequence[str]) -> list[str]:
     return [d for d in DEFAULTS if _key(d) not in keys]
 
 
+#: Jobs per arm in the study's sweeps: each arm's replicates in two blocks, so that 15 arms on
+#: two workers end together (as 15 jobs, one worker would run the last arm alone).
+BLOCKS_PER_ARM = 2
+
+
+def _replicates(given: Sequence[str]) -> int:
+    """The replicates per arm the study runs: ``replicates=N``, a size's, or the default's (0
+    when the value is not a whole number or the size is unknown: checking the overrides says
+    so in one line)."""
+    value = dict(d.split("=", 1) for d in DEFAULTS)["replicates"]
+    for override in given:
+        if _key(override) == "size":
+            size = Path(configs.__file__).parent / "size" / f"{override.split('=', 1)[1]}.yaml"
+            if not size.is_file():
+                return 0
+            value = (yaml.safe_load(size.read_text()) or {}).get("replicates", RunConfig.replicates)
+    for override in given:
+        if _key(override) == "replicates":
+            value = override.split("=", 1)[1]
+    try:
+        return int(value)
+    except ValueError:
+        return 0
+
+
+def arm_blocks(given: Sequence[str]) -> list[str]:
+    """The overrides that split each arm's replicates into :data:`BLOCKS_PER_ARM` jobs (fewer
+    if there are fewer replicates; none if the command line sets the blocks itself)."""
+    if {_key(o) for o in given} & {"replicate_blocks", "replicate_block"}:
+        return []
+    blocks = min(BLOCKS_PER_ARM, _replicates(given))
+    if blocks < 2:
+        return []
+    return [f"replicate_blocks={blocks}", "replicate_block=" + ",".join(map(str, range(blocks)))]
+
+
 def _overrides(preset: str, given: list[str], drop: tuple[str, ...]) -> list[str]:
-    return [f"+experiment={preset}", *_defaults(given), *(o for o in given if _key(o) not in drop)]
+    return [
+        f"+experiment={preset}",
+        *_defaults(given),
+        *arm_blocks(given),
+        *(o for o in given if _key(o) not in drop),
+    ]
 
 
 def _ci(low: float, high: float, fmt: str) -> str:

@@ -117,7 +117,27 @@ class RunConfig:
         source=USER_CHOICE,
     )
     replicates: int = param(
-        5, doc="Replicates run in the job.", unit="count", valid=COUNT, source=USER_CHOICE
+        5,
+        doc="Replicates of the arm: the job runs them all, or its block of them.",
+        unit="count",
+        valid=COUNT,
+        source=USER_CHOICE,
+    )
+    replicate_blocks: int = param(
+        1,
+        doc="Jobs that share the replicates (at most replicates): block b of B runs replicates "
+        "floor(b N / B) .. floor((b + 1) N / B) - 1 of N, so that a sweep of few arms keeps "
+        "every worker busy; the results are those of one job.",
+        unit="count",
+        valid=COUNT,
+        source=USER_CHOICE,
+    )
+    replicate_block: int = param(
+        0,
+        doc="Which block of the replicates this job runs (0 .. replicate_blocks - 1).",
+        unit="count",
+        valid=COUNT_OR_ZERO,
+        source=USER_CHOICE,
     )
     horizon_days: float = param(
         60.0,
