@@ -181,6 +181,9 @@ class ScenarioScript:
         due |= {self.step_of(lever.start_hour) for lever in self.levers}
         #: Steps at whose start something lands.
         self.due = frozenset(s for s in due if s < n_steps)
+        #: Per step at which some cell acts, those cells, in order (set by
+        #: :meth:`cell_schedule`; the model reads it once a step).
+        self.acting: dict[int, list[int]] = {}
 
     def step_of(self, hour: float) -> int:
         """The step at whose start an event lands (its hour rounded up to the time grid)."""
@@ -401,4 +404,9 @@ class ScenarioScript:
             rate = self.cfg.adversary.cells[name].actions_per_day * effort[k]
             p = np.minimum(1.0, rate * intensity * self.dt / 24.0)
             acts[k] = streams.generator(f"tempo:{name}").random(self.n_steps) < p
-        return acts & open_
+        acts &= open_
+        acting: dict[int, list[int]] = {}
+        for step, cell in zip(*(x.tolist() for x in np.nonzero(acts.T)), strict=True):
+            acting.setdefault(step, []).append(cell)  # by step, then cell: in the cells' order
+        self.acting = acting
+        return acts

@@ -23,6 +23,7 @@ def working_fixed_point(
     backup_available: np.ndarray,
     edge_need: np.ndarray,
     edge_supplier: np.ndarray,
+    start: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The set of working assets for the current damage.
 
@@ -32,13 +33,18 @@ def working_fixed_point(
         backup_available: Per need, True if the consumer's backup for it has hours left.
         edge_need: Per edge, the need it serves.
         edge_supplier: Per edge, the supplying asset.
+        start: Where to start removing assets from (default ``intact``): any set of intact
+            assets that holds the answer and that one round of the rule does not grow, such as
+            the answer for a superset of these intact assets and needs with backup left. The
+            rule is monotone, so the removals end at the same, greatest, fixed point, in fewer
+            rounds.
 
     Returns:
         ``(working, supplied)``: per asset whether it works, and per need whether at least one of
         its suppliers works (a need that is met only by backup has ``supplied`` False).
     """
     n_assets, n_needs = len(intact), len(need_asset)
-    working = intact.copy()
+    working = intact.copy() if start is None else start
     while True:
         live_edges = working[edge_supplier]
         supplied = np.bincount(edge_need[live_edges], minlength=n_needs) > 0
@@ -53,7 +59,7 @@ def working_fixed_point(
 def drain_backups(
     backup_left: np.ndarray,
     backup_capacity: np.ndarray,
-    running_on_backup: np.ndarray,
+    running_on_backup: np.ndarray | None,  # mask, or indices (each once)
     supplied: np.ndarray,
     dt_hours: float,
     recharge_per_hour: float,
@@ -61,9 +67,11 @@ def drain_backups(
     """Spend backup where a working asset runs on it; recharge it where supply is back.
 
     Updates ``backup_left`` in place. A need that has some hours left counts as met for the whole
-    step, so a backup of ``b`` hours bridges ``ceil(b / dt)`` steps.
+    step, so a backup of ``b`` hours bridges ``ceil(b / dt)`` steps. ``running_on_backup`` is
+    a mask or the needs' indices; None: no need runs on backup (the subtraction is skipped).
     """
-    backup_left[running_on_backup] -= dt_hours
+    if running_on_backup is not None:
+        backup_left[running_on_backup] -= dt_hours
     np.maximum(backup_left, 0.0, out=backup_left)
     refill = supplied & (backup_left < backup_capacity)
     if refill.any():

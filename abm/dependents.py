@@ -54,11 +54,18 @@ class Dependents:
     #: Per sector, whether its dependents are the residents, or the people in reception.
     _residents: np.ndarray = field(init=False, repr=False)
     _reception: np.ndarray = field(init=False, repr=False)
+    #: The buffer :meth:`now` fills (its ``count`` columns never change), and the reception
+    #: sector's column when it is the only one (a column is written quicker than a mask).
+    _now: np.ndarray = field(init=False, repr=False, compare=False)
+    _reception_column: int | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         basis = np.array(self.basis)
         object.__setattr__(self, "_residents", basis == "residents")
         object.__setattr__(self, "_reception", basis == "reception")
+        object.__setattr__(self, "_now", self.count.copy())
+        columns = np.flatnonzero(basis == "reception").tolist()
+        object.__setattr__(self, "_reception_column", columns[0] if len(columns) == 1 else None)
 
     def at(self, present: np.ndarray, reception_demand: np.ndarray) -> np.ndarray:
         """Dependents now, ``(regions, sectors)`` (called every step).
@@ -70,6 +77,17 @@ class Dependents:
         out = self.count.copy()
         out[:, self._residents] = present[:, None]
         out[:, self._reception] = (self.reception * reception_demand)[:, None]
+        return out
+
+    def now(self, present: np.ndarray, reception_demand: np.ndarray) -> np.ndarray:
+        """The same as :meth:`at`, in a buffer that the next call overwrites (the recorder
+        reads it once a step: no new array, and only the columns that move are written)."""
+        out = self._now
+        np.copyto(out, present[:, None], where=self._residents)
+        if self._reception_column is not None:
+            out[:, self._reception_column] = self.reception * reception_demand
+        else:
+            np.copyto(out, (self.reception * reception_demand)[:, None], where=self._reception)
         return out
 
 

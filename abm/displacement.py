@@ -6,6 +6,9 @@ Every rule is a vector operation over all groups; people move between home and t
 
 from __future__ import annotations
 
+import math
+from functools import cached_property
+
 import numpy as np
 
 from abm.groups import Groups, GroupState
@@ -27,18 +30,35 @@ class Whereabouts:
 
     def __init__(self, weight: np.ndarray, groups: Groups) -> None:
         self.groups = groups
-        ra = groups.region_area
         self.weight = weight
         #: Every area one region (province resolution): the bookkeeping is by region, and
         #: the general formulas below reduce to plain sums (a shortcut, tested to agree).
-        self.by_region = groups.n_areas == len(ra)
-        self.area_weight = np.bincount(ra, weights=weight, minlength=groups.n_areas)
-        #: Per region, its share of its area's weight (exactly 1 in a one-region area).
-        self.share = weight / self.area_weight[ra]
-        #: Per group, its area's weight without its own region: where its members can be
-        #: when displaced inside their own area (0 in a one-region area).
-        self.own_rest = self.area_weight[groups.area] - weight[groups.region]
-        self.own_ok = self.own_rest > 1e-12 * self.area_weight[groups.area]
+        self.by_region = groups.n_areas == len(groups.region_area)
+
+    # Built when first read: the province world (one region per area) never reads them, and
+    # a Whereabouts is made at every step.
+    @cached_property
+    def area_weight(self) -> np.ndarray:
+        """Per area, the weight of its regions."""
+        g = self.groups
+        return np.bincount(g.region_area, weights=self.weight, minlength=g.n_areas)
+
+    @cached_property
+    def share(self) -> np.ndarray:
+        """Per region, its share of its area's weight (exactly 1 in a one-region area)."""
+        return self.weight / self.area_weight[self.groups.region_area]
+
+    @cached_property
+    def own_rest(self) -> np.ndarray:
+        """Per group, its area's weight without its own region: where its members can be
+        when displaced inside their own area (0 in a one-region area)."""
+        g = self.groups
+        return self.area_weight[g.area] - self.weight[g.region]
+
+    @cached_property
+    def own_ok(self) -> np.ndarray:
+        """Per group, whether its members can be displaced inside their own area."""
+        return self.own_rest > 1e-12 * self.area_weight[self.groups.area]
 
     def _own(self, displaced: np.ndarray) -> np.ndarray:
         """Per group, members displaced inside their own area."""
@@ -77,13 +97,24 @@ class Whereabouts:
     def destinations(self, weight: np.ndarray) -> np.ndarray:
         """Per group, the share of its leavers going to each area, by ``weight`` per region
         (its own region excluded); rows of groups with nowhere to go are 0."""
+        return self._destinations(weight)[0]
+
+    def _destinations(self, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`destinations`, and per group whether it has anywhere to go (None: every
+        group has). A row whose total is > 0 has a share > 0 (its largest is at least about
+        1 / areas), so this is ``destinations(weight).any(axis=1)``."""
         g = self.groups
         per_area = np.bincount(g.region_area, weights=weight, minlength=g.n_areas)
-        dest = np.repeat(per_area[None, :], g.n, axis=0)
-        dest[g.rows, g.area] -= weight[g.region]
+        # Every area's weight, less the own region's in the own area's column: subtracting
+        # 0 x weight elsewhere leaves those columns as they are (weights are >= 0).
+        dest = np.multiply(g.own_area, weight[g.region][:, None])
+        np.subtract(per_area, dest, out=dest)
         np.maximum(dest, 0.0, out=dest)
-        total = dest.sum(axis=1, keepdims=True)
-        return np.divide(dest, total, out=np.zeros_like(dest), where=total > 0)
+        total = np.add.reduce(dest, axis=1, keepdims=True)
+        has = total > 0
+        if np.count_nonzero(has) == len(has):  # everybody has somewhere to go
+            return np.divide(dest, total, out=dest), None
+        return np.divide(dest, total, out=np.zeros(dest.shape), where=has), has[:, 0]
 
 
 def displace(
@@ -100,7 +131,7 @@ def displace(
     dt: float,
     hour: float = 0.0,
     where: Whereabouts | None = None,
-) -> None:
+) -> bool:
     """Move people out of regions where needs go unmet or fear spreads, and back again.
 
     Hardship is the recent share of needs unmet *at home*, so displaced people come back when
@@ -114,20 +145,56 @@ def displace(
     Args:
         fear: Per group, belief in fear narratives (0 to 1).
         destination_weight: Per region, attractiveness as a destination.
+
+    Returns:
+        Whether anybody is displaced now.
     """
-    state.hardship += (home_unmet - state.hardship) * min(1.0, dt / hardship_hours)
-    pressure = np.maximum(0.0, state.hardship - hardship_threshold) / (1.0 - hardship_threshold)
-    rate = groups.mobility * (leave_rate * pressure + fear_leave_rate * fear)
-    leavers = state.home * -np.expm1(-rate * dt)
-    if leavers.any():
-        where = where or Whereabouts(destination_weight, groups)
-        dest = where.destinations(destination_weight)  # nobody flees to their own region
-        leavers = np.where(dest.any(axis=1), leavers, 0.0)
-        state.home -= leavers
-        state.displaced += leavers[:, None] * dest
-    calm = (state.hardship < hardship_threshold / 2) & (hour >= state.return_after)
-    if state.displaced.any():
+    # In place where they can be, in the order of the formulas:
+    #   hardship += (home_unmet - hardship) min(1, dt / hardship_hours)
+    #   rate = mobility (leave_rate max(0, hardship - threshold) / (1 - threshold)
+    #                    + fear_leave_rate fear)
+    #   leavers = home (-expm1(-rate dt))
+    hardship = state.hardship
+    change = home_unmet - hardship
+    change *= min(1.0, dt / hardship_hours)
+    hardship += change
+    # Most steps nobody's hardship is above the threshold, or nobody fears: the term that is 0
+    # then (+0.0 or -0.0, which adding leaves the other term as it is) is not computed, and
+    # with both 0 nobody leaves (with finite rates: inf x 0 would be nan, so those take the
+    # full path). (``np.count_nonzero(x)`` is ``x.any()``, cheaper.)
+    finite = math.isfinite(leave_rate) and groups.mobility_finite
+    hard = np.count_nonzero(hardship > hardship_threshold) or not finite
+    afraid = np.count_nonzero(fear) or not math.isfinite(fear_leave_rate)
+    if hard:
+        rate = hardship - hardship_threshold
+        np.maximum(0.0, rate, out=rate)
+        rate /= 1.0 - hardship_threshold
+        np.multiply(leave_rate, rate, out=rate)
+        rate += fear_leave_rate * fear
+    elif afraid:
+        rate = fear_leave_rate * fear
+    if hard or afraid:
+        np.multiply(groups.mobility, rate, out=rate)
+        np.multiply(rate, -dt, out=rate)  # (-rate) dt: the sign of a product is exact
+        np.expm1(rate, out=rate)
+        np.negative(rate, out=rate)
+        leavers = np.multiply(state.home, rate, out=rate)
+        if np.count_nonzero(leavers):
+            where = where or Whereabouts(destination_weight, groups)
+            # Nobody flees to their own region; groups with nowhere to go stay.
+            dest, has = where._destinations(destination_weight)
+            if has is not None:
+                leavers = np.where(has, leavers, 0.0)
+            state.home -= leavers
+            dest *= leavers[:, None]
+            state.displaced += dest
+    if np.count_nonzero(state.displaced):
+        calm = (hardship < hardship_threshold / 2) & (hour >= state.return_after)
         back = state.displaced * (-np.expm1(-return_rate * dt) * calm)[:, None]
         state.displaced -= back
-        state.home += back.sum(axis=1)
-    np.maximum(state.peak_displaced, state.displaced.sum(axis=1), out=state.peak_displaced)
+        state.home += np.add.reduce(back, axis=1)
+        peak = np.add.reduce(state.displaced, axis=1)
+        np.maximum(state.peak_displaced, peak, out=state.peak_displaced)
+        return True
+    # Nobody displaced: the peaks (>= 0) stay as they are.
+    return False

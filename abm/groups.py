@@ -10,6 +10,7 @@ population is conserved to rounding whatever the flows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -47,6 +48,19 @@ class Groups:
     @property
     def n(self) -> int:
         return len(self.region)
+
+    @cached_property
+    def mobility_finite(self) -> bool:
+        """Whether every group's mobility is finite (so that 0 x mobility is 0)."""
+        return bool(np.isfinite(self.mobility).all())
+
+    @cached_property
+    def own_area(self) -> np.ndarray:
+        """``(G, A)``: 1.0 in the column of each group's own area, 0.0 elsewhere (read-only)."""
+        out = np.zeros((self.n, self.n_areas))
+        out[self.rows, self.area] = 1.0
+        out.setflags(write=False)
+        return out
 
 
 def build_groups(cfg: PopulationConfig, regions: Regions) -> Groups:

@@ -107,7 +107,7 @@ class HostNation:
             place, staff = getattr(hn, f"{name}_place"), getattr(hn, f"{name}_staff")
             self.staff += _spread(regions, {place: staff}, f"host_nation.{name}_place")
         self.surge_sectors = np.isin(SECTORS, list(hn.institution_sectors))
-        self._delivered = [SECTOR_INDEX[s] for s in DELIVERED_SECTORS]
+        self._delivered = np.array([SECTOR_INDEX[s] for s in DELIVERED_SECTORS])
         self.minimum = np.array([cfg.outcomes.minimum_service[s] for s in DELIVERED_SECTORS])
         #: Per region, its barracks and camps (none where the world has no ``army_base``).
         kind = world.type_names.index(QUARTERS) if QUARTERS in world.type_names else -1
@@ -115,6 +115,16 @@ class HostNation:
         self.quarters = [sites[world.asset_region[sites] == r] for r in range(regions.n)]
         self.troop_days = 0.0
         self.delivered_days = 0.0
+        #: What :meth:`step` reads every step, fixed over the run: the troops in all, the
+        #: regions with troops, the service floor of "delivered".
+        self._troops_total = float(self.troops.sum())
+        self._troop_regions = np.flatnonzero(self.troops).tolist()
+        self._floor = self.minimum - 1e-12
+        #: The demand for each (troops present, institutions surging): it changes only with
+        #: them, so each is made once (shared: callers read it, never write it).
+        self._demands: dict[tuple[bool, bool], np.ndarray] = {}
+        #: Troops delivered per pattern of supported regions (the same few patterns recur).
+        self._delivered_troops: dict[bytes, float] = {}
         #: Extra demand per region and sector for the coming step.
         self.demand = self.demand_at(0.0, surge=False)
 
@@ -142,15 +152,23 @@ class HostNation:
             working: Per asset, whether it works (the barracks and camps that house them).
             surge: Whether the institutions are on crisis footing from the next step.
         """
-        if hour >= self.housed_from and self.troops.any():
+        if hour >= self.housed_from and self._troop_regions:
             days = self.dt / 24.0
-            supported = (service[:, self._delivered] >= self.minimum - 1e-12).all(axis=1)
-            for r in np.flatnonzero(self.troops):
+            supported = (service.take(self._delivered, axis=1) >= self._floor).all(axis=1)
+            for r in self._troop_regions:
                 sites = self.quarters[r]
                 supported[r] &= not sites.size or bool(working[sites].any())
-            self.troop_days += float(self.troops.sum()) * days
-            self.delivered_days += float(self.troops[supported].sum()) * days
-        self.demand = self.demand_at(hour + self.dt, surge)
+            self.troop_days += self._troops_total * days
+            key = supported.tobytes()
+            troops = self._delivered_troops.get(key)
+            if troops is None:
+                troops = self._delivered_troops[key] = float(self.troops[supported].sum())
+            self.delivered_days += troops * days
+        key = (hour + self.dt >= self.housed_from, surge)
+        demand = self._demands.get(key)
+        if demand is None:
+            demand = self._demands[key] = self.demand_at(hour + self.dt, surge)
+        self.demand = demand
 
     def summary(self) -> dict[str, float]:
         """Days of host-nation support delivered per housed soldier, and the troop-days housed

@@ -35,14 +35,15 @@ from abm.population import PopulationLayer
 from abm.recorder import REPORTERS, Recorder, RegionalOutcomes
 from abm.seeding import Streams, replicate_sequence
 from abm.state import AssetState, CampaignState, OperatorState, ResponseState, SectorState
-from abm.subservices import SubserviceState, build_subservices
+from abm.subservices import SubserviceState, SubserviceStep, build_subservices
 from abm.summary import summary_row
 from abm.transit import Transit
-from abm.vocabulary import EVENT_KINDS, PHASES, SECTORS
+from abm.vocabulary import BEHAVIOURS, EVENT_KINDS, PHASES, SECTORS
 from abm.world import build_world
 from agents.adversary import AdversaryCell
 from agents.operator import (
     InfrastructureOperator,
+    RepairSlowdown,
     TelecomIntrusion,
     dispatch_crews,
     draw_repairs,
@@ -157,12 +158,27 @@ class HybridThreatModel(mesa.Model):
         #: Per region, the share of telecom capacity under an intruder (coupling
         #: cyber_slows_repair), given which operators have one inside.
         self.telecom_intrusion = TelecomIntrusion(w)
+        #: The strength of coupling cyber_slows_repair (None: off), and the last slowdown of
+        #: repairs with the operators' intruders it was computed for (as bytes).
+        slow = cfg.couplings.cyber_slows_repair
+        self._slow_repair: float | None = slow.strength if slow.enabled else None
+        self._slowdown: tuple[bytes, RepairSlowdown | None] = (b"", None)
         self.sectors = SectorState.whole(w.regions.n, margin)
         #: Sub-services of sectors (abm/subservices.py), their state, and the capacity of
         #: their own assets (recomputed with the sectors').
         self.subservices = build_subservices(cfg, w)
         self.subservice_state = SubserviceState.whole(w.regions.n, self.subservices)
         self._subservice_own: np.ndarray | None = None
+        #: The working share of the sub-services' own assets, transposed (recomputed with
+        #: their capacity), and their step's arithmetic over indices computed once.
+        self._subservice_working: np.ndarray | None = None
+        self._subservice_step = (
+            SubserviceStep(
+                self.subservices, w.regions.n, len(BEHAVIOURS), self.k, INOPERABILITY_FLOOR
+            )
+            if self.subservices.n
+            else None
+        )
         #: Whether the sub-services were at rest after the last step, and the population's
         #: demand then (a step with the same capacity and demand is skipped).
         self._subservices_calm = False
@@ -250,9 +266,8 @@ class HybridThreatModel(mesa.Model):
             return
         recruits = self.cfg.couplings.local_recruits
         if recruits.enabled:
-            for cell in self.cells:
-                cell.recruit(recruits.strength, self.dt)
-        for k in np.flatnonzero(self._cell_acts[:, step]):
+            AdversaryCell.recruit_all(self.cells, recruits.strength, self.dt)
+        for k in self.script.acting.get(step, ()):  # the columns of self._cell_acts
             cell = self.cells[k]
             if cell.can_act():
                 cell.act(self.streams.at_step(f"adversary:{cell.name}", step))
@@ -273,13 +288,19 @@ class HybridThreatModel(mesa.Model):
         """Operators send free crews to damaged assets, most critical first; repairs finish.
         With the ``cyber_slows_repair`` coupling, repairs go slower where telecom operators, and
         at operators, have an intruder inside."""
-        slow = self.cfg.couplings.cyber_slows_repair
-        intruded = self.operators.intruded_until > self.hour
-        slowdown = (
-            repair_slowdown(self.telecom_intrusion(intruded), intruded, self.world, slow.strength)
-            if slow.enabled and self.assets.damaged.any()
-            else None
-        )
+        if not self.assets.damaged.any():
+            return  # no repair to start or finish (an asset under repair is damaged)
+        slowdown = None
+        if self._slow_repair is not None:
+            intruded = self.operators.intruded_until > self.hour
+            # With no intruder anywhere the slowdown is 1 everywhere: work goes at the drawn
+            # pace. It depends on nothing else, so it is computed again only when they change.
+            key = intruded.tobytes()
+            if key != self._slowdown[0] and intruded.any():
+                share = self.telecom_intrusion(intruded)
+                factor = repair_slowdown(share, intruded, self.world, self._slow_repair)
+                self._slowdown = (key, RepairSlowdown(factor))
+            slowdown = self._slowdown[1] if key == self._slowdown[0] else None
         started, done = dispatch_crews(
             self.assets, self.operators, self.world, self.hour, self.dt, slowdown
         )
@@ -318,47 +339,44 @@ class HybridThreatModel(mesa.Model):
             and not (self.people.demand_lift != 1.0).any()
         ):
             return  # whole service with the same capacity and demand stays whole
-        if stale or self._subservice_own is None:
-            self._subservice_own = subs.capacity(self.world, self.assets, s.capacity_factor)
+        kernel = self._subservice_step
+        if stale or self._subservice_own is None or self._subservice_working is None:
+            own = subs.capacity(self.world, self.assets, s.capacity_factor)
+            self._subservice_own = own
+            self._subservice_working = (own / s.capacity_factor[subs.sector]).T
         own = self._subservice_own
-        sub_demand = subs.demand(self.people.demand, self.people.demand_lift, added)
-        working = own / s.capacity_factor[subs.sector]
-        sub.restock(subs, round(self.hour / self.dt), sub_demand, own, working)
+        # Columns of the combined table: the sectors, then the sub-services; the kernel's
+        # arrays are transposed, (columns, regions) (abm.subservices.SubserviceStep).
+        sub_demand, competing = kernel.demand(self.people.demand, self.people.demand_lift, added)
+        step = round(self.hour / self.dt)
+        kernel.restock(sub, step, sub_demand, own.T, self._subservice_working)
         n_s = len(SECTORS)
-        both = self.crisis_centre.supply_from_stock(
-            np.concatenate([capacity, own + sub.extra], axis=1),
-            np.concatenate([demand, sub_demand], axis=1),
-            subs,
-        )
-        sub.demand, sub.capacity = sub_demand, both[:, n_s:]
-        if (subs.competes < 1.0).any():  # extra demand served after normal need
-            competing = subs.competing(self.people.demand, self.people.demand_lift, added)
-            c_sub = direct_inoperability(sub.capacity, competing)
-        else:
-            c_sub = direct_inoperability(sub.capacity, sub_demand)
-        c_star = subs.sector_mean(c_sub, direct_inoperability(both[:, :n_s], demand))
-        if c_star.any() or c_sub.any() or s.inoperability.any() or sub.inoperability.any():
-            q, q_sub = interdependency.step_subservices(
-                s.inoperability, sub.inoperability, self.a_star, c_star, c_sub, self.k, subs.sector
+        both = np.concatenate([capacity, own + sub.extra], axis=1)
+        if self.responses.released.any():  # released stock covers shortfalls (none: nothing)
+            both = self.crisis_centre.supply_from_stock(
+                both, np.concatenate([demand, sub_demand.T], axis=1), subs
             )
-            q_sub[q_sub < INOPERABILITY_FLOOR] = 0.0
-            q = subs.sector_mean(q_sub, q)
-            q[q < INOPERABILITY_FLOOR] = 0.0
-            s.inoperability, sub.inoperability = q, q_sub
-        self.recorder.record_subservices(
-            round(self.hour / self.dt), sub, self.world.regions.population
-        )
+        sub.demand, sub.capacity = sub_demand.T, both[:, n_s:]
+        # Direct inoperability of every column (sub-services against the demand that competes
+        # with normal need), the split sectors' the mean of their sub-services'.
+        c = direct_inoperability(both.T, np.concatenate([demand.T, competing]), out=True)
+        kernel.sector_mean(c)
+        active = np.count_nonzero(c) > 0
+        q = np.concatenate([s.inoperability.T, sub.inoperability.T])
+        if active or np.count_nonzero(q):
+            q = kernel.advance(s.inoperability, q, self.a_star, c)
+            s.inoperability, sub.inoperability = q[:n_s].T.copy(), q[n_s:].T
+        self.recorder.record_subservices(step, sub, self.world.regions.population)
         # At rest: every service whole and no extra delivery under way (the next step with the
         # same capacity and demand would change nothing, and is skipped).
         self._subservices_calm = not (
-            c_star.any()
-            or c_sub.any()
-            or s.inoperability.any()
-            or sub.inoperability.any()
-            or sub.extra.any()
-            or sub.pending.any()
+            active
+            or np.count_nonzero(q)
+            or np.count_nonzero(sub.extra)
+            or np.count_nonzero(sub.pending)
         )
-        self._calm_demand = self.people.demand.copy()
+        if self._subservices_calm:
+            self._calm_demand = self.people.demand.copy()
 
     def population(self) -> None:
         """Needs and stocks, narratives, trust, displacement; then next step's demand."""
@@ -368,12 +386,14 @@ class HybridThreatModel(mesa.Model):
     def responders(self, step: int) -> None:
         """Crisis centre decides; once measures are active, responders use their means."""
         self.crisis_centre.observe()
-        if self.crisis_centre.active:
+        active = self.crisis_centre.active
+        if active:
             self.crisis_centre.apply_measures()
             self.strategic_communication.act()
-        if self.crisis_centre.active or self.transit.deploying(self.hour):
+        if active or self.transit.deploying(self.hour):
             self.defence.guard()
-        self.security_services.search(self.streams.at_step("security", step))
+        if self.security_services.searching():  # else no draw is used: no stream positioned
+            self.security_services.search(self.streams.at_step("security", step))
 
     def _transit_event(self, kind: str, detail: str) -> None:
         """Log a transit event (a train or convoy leaving or crossing, a serial delivered)."""
@@ -383,24 +403,25 @@ class HybridThreatModel(mesa.Model):
         """Serials land, stage and cross the corridors; they draw host-nation support. Housed
         troops count the support delivered; the institutions surge while Defence deploys or
         the crisis centre's measures are active."""
+        service = 1.0 - self.sectors.inoperability  # read by both, written by neither
         if self.transit.n:
-            self.transit.step(self.hour, self.assets.working, 1.0 - self.sectors.inoperability)
+            self.transit.step(self.hour, self.assets.working, service)
         self.host_nation.step(
             self.hour,
-            1.0 - self.sectors.inoperability,
+            service,
             self.assets.working,
             surge=self.crisis_centre.active or self.transit.deploying(self.hour),
         )
 
     def record(self, step: int) -> None:
         """Accumulate the outcomes; store the recorded series at the recording interval."""
-        present = self.population_share * self.people.groups.size.sum()
+        present = self.recorder.present(self.people)
         reception = (
             self.people.demand[:, POPULATION_FLOWS]
             + self.script.demand[:, POPULATION_FLOWS]
             + self.transit.demand[:, POPULATION_FLOWS]
         )
-        dependents = self.dependents.at(present, reception)
+        dependents = self.dependents.now(present, reception)
         if self.recorder.record(step, dependents, self.sectors.inoperability, present, self.people):
             self.datacollector.collect(self)
 

@@ -127,23 +127,31 @@ class Mixing:
         self.region = region
         self.weight = weight.copy()
         self.within = within
-        n_regions = int(region.max()) + 1 if len(region) else 0
-        self.sums = sums if sums is not None else RegionSums(region, n_regions)
-        reg_weight = np.bincount(region, weights=weight, minlength=self.sums.n)
+        if sums is None:
+            sums = RegionSums(region, int(region.max()) + 1 if len(region) else 0)
+        self.sums = sums
+        reg_weight = np.bincount(region, weights=weight, minlength=sums.n)
+        reg_weight = np.where(reg_weight > 0, reg_weight, 1.0)
+        # (Rebuilt at every step where people move: in place, the same operations.)
         #: (G,): group g's share of its region's population, times ``within``.
-        self.to_region = within * weight / np.where(reg_weight > 0, reg_weight, 1.0)[region]
+        self.to_region = to_region = within * weight
+        np.divide(to_region, reg_weight[region], out=to_region)
         #: (G,): group g's share of the national population, times ``1 - within``.
-        self.to_nation = (1.0 - within) * weight / weight.sum()
+        self.to_nation = to_nation = (1.0 - within) * weight
+        np.divide(to_nation, np.add.reduce(weight), out=to_nation)
         #: (G, G) or None: ``x @ dense`` is what each group meets of ``x``.
         self.dense: np.ndarray | None = None
         if len(region) <= DENSE_MIXING_GROUPS:
-            same = self.sums.same_region()
-            self.dense = same * self.to_region[:, None] + self.to_nation[:, None]
+            dense = np.multiply(sums.same_region(), to_region[:, None])
+            self.dense = np.add(dense, to_nation[:, None], out=dense)
 
     def matches(self, weight: np.ndarray, region: np.ndarray, within: float) -> bool:
         """Whether this mixing is the one of ``weight``, ``region`` and ``within``."""
         return (
-            within == self.within and region is self.region and np.array_equal(weight, self.weight)
+            within == self.within
+            and region is self.region
+            and weight.shape == self.weight.shape
+            and bool((weight == self.weight).all())
         )
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -152,6 +160,71 @@ class Mixing:
             return x @ self.dense
         regional = self.sums(x * self.to_region)
         return regional[:, self.region] + (x @ self.to_nation)[:, None]
+
+
+class Workspace:
+    """The arrays :func:`advance` works in, for ``n`` narratives and ``g`` groups.
+
+    A layer advances the same shapes every step: keeping the arrays of the RK4 stages, and the
+    views onto them, between steps saves allocating and slicing them at every stage, which on
+    small worlds is most of the cost of a step (the arrays are tiny; each numpy call costs its
+    fixed overhead).
+    """
+
+    def __init__(self, n: int, g: int) -> None:
+        self.shape = (n, g)
+        #: The state: rows [0, n) ignorant, [n, 2n) spreaders, [2n, 3n) new acceptances.
+        self.y = y = np.empty((3 * n, g))
+        #: A stage's state: rows [0, n) ignorant, [n, 2n) spreaders, [2n, 3n) those who know
+        #: the narrative (``1 - i``); rows [n, 3n) are what the mixing evaluates.
+        self.stage = stage = np.empty((3 * n, g))
+        #: Rows [0, n) the spreading rate, [n, 2n) the stifling rate. A caller may write the
+        #: spreading rate straight into its rows (:attr:`coef_spread`) and pass them.
+        self.coef = np.empty((2 * n, g))
+        #: The stifling rate the rows [n, 2n) of :attr:`coef` hold (None: not filled yet).
+        self.stifle: float | None = None
+        #: Rows [0, n) ``lambda i``, [n, 2n) ``alpha s``.
+        self.prod = np.empty((2 * n, g))
+        #: Rows [0, n) ``delta s``, [n, 2n) ``delta (1 - i)``.
+        self.forgot = forgot = np.empty((2 * n, g))
+        #: What each group meets: rows [0, n) spreaders, [n, 2n) those who know it.
+        self.met = np.empty((2 * n, g))
+        #: After :func:`advance`: ``1 - i`` of the new ignorant fractions (the reach).
+        self.known = np.empty((n, g))
+        # The scheme's constants as arrays: a ufunc is cheaper with an array operand than
+        # with a Python number, and x op c gives the same bits either way. The ones that
+        # depend on the sub-step ``h`` and the forgetting rate are refilled when those change.
+        self.ones, self.zeros = np.ones((n, g)), np.zeros((n, g))
+        self.twos = np.full((3 * n, g), 2.0)
+        self.h: float | None = None
+        self.half_h, self.full_h = np.empty((2 * n, g)), np.empty((2 * n, g))
+        self.sixth_h = np.empty((3 * n, g))
+        self.forget: float | None = None
+        self.forget_both = np.empty((2 * n, g))
+        #: Per stage, the derivatives: rows [0, n) of i, [n, 2n) of s, [2n, 3n) of the new
+        #: acceptances (``lambda i m(s)``), and [3n, 4n) the stifling term ``alpha s m(1-i)``.
+        self.k = k = [np.empty((4 * n, g)) for _ in range(4)]
+        self.y_is, self.y_i, self.y_s, self.y_a = y[: 2 * n], y[:n], y[n : 2 * n], y[2 * n :]
+        self.st_is, self.st_i, self.st_s = stage[: 2 * n], stage[:n], stage[n : 2 * n]
+        self.st_r, self.both = stage[2 * n :], stage[n:]
+        self.forgot_s, self.forgot_r = forgot[:n], forgot[n:]
+        self.coef_spread, self.coef_stifle = self.coef[:n], self.coef[n:]
+        #: Per stage: its derivative's rows read by the next stage's state (i, s), its rows
+        #: of i, s and new, its rows of (new, stifling term), and its stifling term.
+        self.stages = [
+            (x[: 2 * n], x[:n], x[n : 2 * n], x[2 * n : 3 * n], x[2 * n :], x[3 * n :]) for x in k
+        ]
+        #: The derivatives' rows combined by the scheme (i, s and new).
+        self.combined = [x[: 3 * n] for x in k]
+
+
+def _peak(rate: np.ndarray | float) -> float:
+    """``np.max(rate, initial=0.0)``, without numpy's wrapper for a plain number."""
+    if isinstance(rate, float):
+        return rate if rate >= 0.0 else 0.0
+    if isinstance(rate, np.ndarray):
+        return float(np.maximum.reduce(rate, axis=None, initial=0.0))
+    return float(np.max(rate, initial=0.0))
 
 
 def advance(
@@ -166,6 +239,7 @@ def advance(
     max_substep_rate: float = 0.2,
     forget_rate: np.ndarray | float = 0.0,
     mixing: Mixing | None = None,
+    work: Workspace | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Advance every narrative in every group by ``dt`` hours (RK4 on sub-steps).
 
@@ -181,53 +255,88 @@ def advance(
             per hour, broadcastable to ``(N, G)``; 0 is the pure Maki-Thompson model.
         mixing: The :class:`Mixing` of ``weight``, ``region`` and ``within``, when the caller
             keeps one between steps (built here otherwise).
+        work: A :class:`Workspace` of shape ``(N, G)``, when the caller keeps one between
+            steps (built here otherwise).
 
     Returns:
         The new ``(ignorant, spreader)``, kept in the simplex, and the share of each group
         that newly accepted each narrative during the step (``(N, G)``, integrated with the
         same scheme; without forgetting it equals the fall of ``ignorant``).
     """
-    bound = float(
-        np.max(spread_rate, initial=0.0)
-        + np.max(stifle_rate, initial=0.0)
-        + np.max(forget_rate, initial=0.0)
-    )
+    bound = _peak(spread_rate) + _peak(stifle_rate) + _peak(forget_rate)
     n_sub = max(1, math.ceil(bound * dt / max_substep_rate))
     h = dt / n_sub
     meet = mixing if mixing is not None else Mixing(weight, region, within)
-    n = ignorant.shape[0]
-    forgets = bool(np.any(np.asarray(forget_rate) > 0))
-    # The state is one stacked array (rows [0, n) ignorant, [n, 2n) spreaders, [2n, 3n) the
-    # new acceptances so far), so each stage of the scheme is a few operations on it.
-    # ``both`` holds what the mixing evaluates: rows [0, n) spreaders, rows [n, 2n) those who
-    # know the narrative (1 - i); one evaluation serves both rates.
-    both = np.empty((2 * n, ignorant.shape[1]))
-
-    def rates(y: np.ndarray) -> np.ndarray:
-        i, s = y[:n], y[n : 2 * n]
-        both[:n] = s
-        np.subtract(1.0, i, out=both[n:])
-        met = meet(both)  # spreaders met, and people who know it
-        new = spread_rate * i * met[:n]
-        k = np.empty_like(y)
-        if forgets:
-            np.subtract(forget_rate * both[n:], new, out=k[:n])
-            np.subtract(new - stifle_rate * s * met[n:], forget_rate * s, out=k[n : 2 * n])
-        else:
-            np.negative(new, out=k[:n])
-            np.subtract(new, stifle_rate * s * met[n:], out=k[n : 2 * n])
-        k[2 * n :] = new
-        return k
-
-    y = np.concatenate([ignorant, spreader, np.zeros_like(ignorant)])
-    half, sixth = 0.5 * h, h / 6.0
+    w = work if work is not None and work.shape == ignorant.shape else Workspace(*ignorant.shape)
+    scalar_forget = isinstance(forget_rate, float)
+    forgets = forget_rate > 0 if scalar_forget else bool(np.any(np.asarray(forget_rate) > 0))
+    # Every stage is a fixed sequence of ufuncs writing into the workspace. Each element goes
+    # through the same operations, in the same order, as in the textbook form
+    #   new = lambda i m(s);  di = delta (1 - i) - new;  ds = (new - alpha s m(1 - i)) - delta s
+    # with the stages combined as y + h/6 (k1 + 2 k2 + 2 k3 + k4).
+    y, y_is, st_is, st_i, st_r, both = w.y, w.y_is, w.st_is, w.st_i, w.st_r, w.both
+    coef, prod, forgot, forgot_s, forgot_r = w.coef, w.prod, w.forgot, w.forgot_s, w.forgot_r
+    multiply, subtract, add = np.multiply, np.subtract, np.add
+    np.copyto(w.y_i, ignorant)
+    np.copyto(w.y_s, spreader)
+    w.y_a.fill(0.0)
+    if spread_rate is not w.coef_spread:
+        np.copyto(w.coef_spread, spread_rate)
+    if not isinstance(stifle_rate, float) or stifle_rate != w.stifle:
+        np.copyto(w.coef_stifle, stifle_rate)
+        w.stifle = stifle_rate if isinstance(stifle_rate, float) else None
+    dense, met = meet.dense, w.met
+    if h != w.h:
+        w.h = h
+        w.half_h.fill(0.5 * h)
+        w.full_h.fill(h)
+        w.sixth_h.fill(h / 6.0)
+    if scalar_forget and forgets and forget_rate != w.forget:
+        w.forget = forget_rate
+        w.forget_both.fill(forget_rate)
+    ones, twos, sixth = w.ones, w.twos, w.sixth_h
+    stages = w.stages
+    plan = ((None, None, stages[0]), (stages[0][0], w.half_h, stages[1]))
+    plan += ((stages[1][0], w.half_h, stages[2]), (stages[2][0], w.full_h, stages[3]))
+    k1, k2, k3, k4 = w.combined
     for _ in range(n_sub):
-        k1 = rates(y)
-        k2 = rates(y + half * k1)
-        k3 = rates(y + half * k2)
-        k4 = rates(y + h * k3)
-        y = y + sixth * (k1 + 2 * k2 + 2 * k3 + k4)
-    i, s, accepted = y[:n], y[n : 2 * n], y[2 * n :]
-    i = np.clip(i, 0.0, 1.0)
-    s = np.clip(s, 0.0, 1.0 - i)
-    return i, s, np.maximum(accepted, 0.0)
+        for previous, c, (_, k_i, k_s, new, terms, stifled) in plan:
+            if c is None:
+                np.copyto(st_is, y_is)
+            elif c is w.full_h and h == 1.0:  # y + k_previous (1.0 x k is k)
+                add(y_is, previous, out=st_is)
+            else:  # y + c k_previous, for the rows the rates read
+                multiply(previous, c, out=st_is)
+                add(y_is, st_is, out=st_is)
+            subtract(ones, st_i, out=st_r)
+            # Spreaders met, and people who know it.
+            found = np.matmul(both, dense, out=met) if dense is not None else meet(both)
+            multiply(coef, st_is, out=prod)
+            multiply(prod, found, out=terms)  # rows: new, then alpha s m(1 - i)
+            if not forgets:
+                np.negative(new, out=k_i)
+                subtract(new, stifled, out=k_s)
+                continue
+            if scalar_forget:
+                multiply(w.forget_both, both, out=forgot)
+            else:
+                multiply(forget_rate, st_r, out=forgot_r)
+                multiply(forget_rate, w.st_s, out=forgot_s)
+            subtract(forgot_r, new, out=k_i)
+            subtract(new, stifled, out=k_s)
+            subtract(k_s, forgot_s, out=k_s)
+        multiply(k2, twos, out=k2)
+        add(k1, k2, out=k1)
+        multiply(k3, twos, out=k3)
+        add(k1, k3, out=k1)
+        add(k1, k4, out=k1)
+        multiply(k1, sixth, out=k1)
+        add(y, k1, out=y)
+    # Clipped into the simplex: ``maximum`` then ``minimum`` is ``np.clip`` for every value
+    # but -0.0, which the state never holds (it starts at +0 or above and only adds).
+    zeros = w.zeros
+    i = np.maximum(w.y_i, zeros)
+    np.minimum(i, ones, out=i)
+    s = np.maximum(w.y_s, zeros)
+    np.minimum(s, np.subtract(ones, i, out=w.known), out=s)
+    return i, s, np.maximum(w.y_a, zeros)

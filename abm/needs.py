@@ -30,6 +30,10 @@ DEMAND_BEHAVIOURS: Mapping[str, tuple[str, int]] = MappingProxyType(
         "bank_run": ("bank_run_gain", FINANCE),
     }
 )
+#: (sector, behaviour) index pairs of :data:`DEMAND_BEHAVIOURS`.
+DEMAND_COLUMNS: tuple[tuple[int, int], ...] = tuple(
+    (sector, BEHAVIOURS.index(name)) for name, (_, sector) in DEMAND_BEHAVIOURS.items()
+)
 
 
 def meet_needs(
@@ -39,6 +43,7 @@ def meet_needs(
     dt: float,
     restock_per_hour: float,
     where: Whereabouts | None = None,
+    need: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw services: household stocks cover a shortfall first, then need goes unmet.
 
@@ -49,6 +54,8 @@ def meet_needs(
     Args:
         shortfall: ``1 - service`` per region and sector, shape ``(R, S)``.
         where: Where the displaced are (needed once anybody is displaced).
+        need: Per group, ``size x dt x max(sum of need weights, 1)``, when the caller keeps
+            it (computed here otherwise).
 
     Returns:
         ``(unmet_fraction, resident_short)``: per group, the share of its members' needs
@@ -56,25 +63,33 @@ def meet_needs(
         share of need of its members at home (conditions at home: what makes people leave or
         return, and what sends the vulnerable to health care).
     """
-    use = shortfall[groups.region] * groups.need_weight * dt  # (G, S) hours of need short
-    covered = np.minimum(use, state.stocks)
-    state.stocks -= covered
-    resident_short = (use - covered) / dt  # (G, S), share of an hour's need unmet
-    refill = shortfall[groups.region] <= 1e-12
-    state.stocks = np.where(
-        refill,
-        np.minimum(state.stock_capacity, state.stocks + restock_per_hour * dt),
-        state.stocks,
-    )
-    away = (  # (G, S) person-weighted shortfall where they are
-        where.shortfall(state.displaced, shortfall)
-        if where is not None and state.displaced.any()
-        else 0.0
-    )
-    step_unmet = (state.home[:, None] * resident_short + away) * dt
+    # (x * 1.0 and x / 1.0 are x: with hourly steps those operations are skipped.)
+    short = shortfall.take(groups.region, axis=0)  # (``shortfall[groups.region]``, cheaper)
+    use = short * groups.need_weight  # (G, S) hours of need short
+    if dt != 1.0:
+        use *= dt
+    stocks = state.stocks
+    covered = np.minimum(use, stocks)
+    stocks -= covered
+    use -= covered
+    # (G, S), share of an hour's need unmet
+    resident_short = use if dt == 1.0 else np.divide(use, dt, out=use)
+    # Stocks refill where service is whole (in place: the same values as a ``np.where``).
+    refill = short <= 1e-12
+    full = stocks + restock_per_hour * dt
+    np.minimum(state.stock_capacity, full, out=full)
+    np.putmask(stocks, refill, full)
+    step_unmet = state.home[:, None] * resident_short
+    if where is not None and np.count_nonzero(state.displaced):  # (cheaper than .any())
+        # Plus the person-weighted shortfall where the displaced are. Without anybody
+        # displaced that term is 0, and adding 0.0 would change nothing (no -0.0 here).
+        step_unmet += where.shortfall(state.displaced, shortfall)
+    if dt != 1.0:
+        step_unmet *= dt
     state.unmet += step_unmet
-    need = groups.size * dt * np.maximum(groups.need_weight.sum(), 1.0)
-    return step_unmet.sum(axis=1) / need, resident_short
+    if need is None:
+        need = groups.size * dt * np.maximum(groups.need_weight.sum(), 1.0)
+    return np.add.reduce(step_unmet, axis=1) / need, resident_short
 
 
 def update_trust(
@@ -88,16 +103,35 @@ def update_trust(
     dt: float,
 ) -> None:
     """Trust falls with unmet need and hostile belief, and recovers as service returns."""
+    # change = -loss_per_unmet u - loss_per_belief min(belief, 1)
+    #          + recovery (trust0 - trust) (1 - u); in place, in that order.
+    change = -loss_per_unmet * unmet_fraction
     hostile = np.minimum(belief, 1.0)
-    change = (
-        -loss_per_unmet * unmet_fraction
-        - loss_per_belief * hostile
-        + recovery * (groups.trust0 - state.trust) * (1.0 - unmet_fraction)
-    )
-    state.trust = np.clip(state.trust + change * dt, 0.0, 1.0)
+    np.multiply(loss_per_belief, hostile, out=hostile)
+    np.subtract(change, hostile, out=change)
+    regain = groups.trust0 - state.trust
+    np.multiply(recovery, regain, out=regain)
+    np.multiply(regain, 1.0 - unmet_fraction, out=regain)
+    np.add(change, regain, out=change)
+    if dt != 1.0:  # (x * 1.0 is x)
+        np.multiply(change, dt, out=change)
+    trust = np.add(state.trust, change, out=change)
+    # ``np.clip(trust, 0, 1)``: the same for every value but -0.0, which trust never holds.
+    np.maximum(trust, 0.0, out=trust)
+    state.trust = np.minimum(trust, 1.0, out=trust)
 
 
-def behaviour_lift(acting: np.ndarray, cfg: BehaviourConfig) -> np.ndarray:
+def demand_gains(cfg: BehaviourConfig) -> np.ndarray:
+    """Per behaviour, the gain on the demand it raises (0 for those that raise none)."""
+    gains = np.zeros(len(BEHAVIOURS))
+    for name, (field, _) in DEMAND_BEHAVIOURS.items():
+        gains[BEHAVIOURS.index(name)] = getattr(cfg, field)
+    return gains
+
+
+def behaviour_lift(
+    acting: np.ndarray, cfg: BehaviourConfig, gains: np.ndarray | None = None
+) -> np.ndarray:
     """Per region and behaviour, the factor on the demand a behaviour raises.
 
     ``1 + gain * acting share``: an acting believer of a panic-buying narrative buys
@@ -106,14 +140,15 @@ def behaviour_lift(acting: np.ndarray, cfg: BehaviourConfig) -> np.ndarray:
 
     Args:
         acting: Per behaviour and region, the population-weighted share acting, ``(B, R)``.
+        gains: :func:`demand_gains` of ``cfg``, when the caller keeps them.
 
     Returns:
         ``(R, B)`` factors, at least 1.
     """
-    gains = np.zeros(len(BEHAVIOURS))
-    for name, (field, _) in DEMAND_BEHAVIOURS.items():
-        gains[BEHAVIOURS.index(name)] = getattr(cfg, field)
-    return 1.0 + acting.T * gains
+    if gains is None:
+        gains = demand_gains(cfg)
+    out = acting.T * gains
+    return np.add(1.0, out, out=out)
 
 
 def demand(
@@ -127,6 +162,7 @@ def demand(
     cfg: PopulationConfig,
     n_regions: int,
     unplaced: np.ndarray | None = None,
+    reception: np.ndarray | None = None,
 ) -> np.ndarray:
     """Demand per region and sector, in units of the region's normal demand.
 
@@ -145,17 +181,24 @@ def demand(
         unplaced: Per region, displaced people who need public shelter and have not been
             placed in an emergency shelter (:class:`abm.reception.EmergencyShelter`); None
             counts every displaced arrival who needs public shelter.
+        reception: Per region, its normal reception occupancy (persons), when the caller
+            keeps it (computed here otherwise).
     """
-    scale = present / baseline_population
-    out = np.repeat(scale[:, None], len(SECTORS), axis=1)
-    for name, (_, sector) in DEMAND_BEHAVIOURS.items():
-        out[:, sector] *= lift[:, BEHAVIOURS.index(name)]
+    out = np.empty((len(present), len(SECTORS)))
+    out[:] = (present / baseline_population)[:, None]
+    for sector, behaviour in DEMAND_COLUMNS:
+        column = out[:, sector]
+        np.multiply(column, lift[:, behaviour], out=column)
     cut_off = np.maximum(resident_short[:, ENERGY], resident_short[:, FOOD_WATER])
-    care = groups.health_dependency * state.home * cut_off
-    out[:, HEALTH] += np.bincount(groups.region, weights=care, minlength=n_regions) / (
-        baseline_population
-    )
-    reception = baseline_population / baseline_population.sum() * cfg.reception_baseline_persons
+    care = groups.health_dependency * state.home
+    care *= cut_off
+    health = np.bincount(groups.region, weights=care, minlength=n_regions)
+    health /= baseline_population
+    column = out[:, HEALTH]
+    np.add(column, health, out=column)
+    if reception is None:
+        reception = baseline_population / baseline_population.sum() * cfg.reception_baseline_persons
     need = arrivals * cfg.behaviour.reception_share if unplaced is None else unplaced
-    out[:, POPULATION_FLOWS] = 1.0 + need / reception
+    flows = need / reception
+    out[:, POPULATION_FLOWS] = np.add(1.0, flows, out=flows)
     return out

@@ -35,8 +35,8 @@ from abm.config import NarrativeSeedConfig, PopulationConfig
 from abm.config.couplings import HardshipAcceptanceConfig
 from abm.displacement import Whereabouts, displace
 from abm.groups import Groups, GroupState, build_groups
-from abm.narratives import Mixing, advance
-from abm.needs import behaviour_lift, demand, meet_needs, update_trust
+from abm.narratives import Mixing, Workspace, advance
+from abm.needs import behaviour_lift, demand, demand_gains, meet_needs, update_trust
 from abm.reception import EmergencyShelter
 from abm.vocabulary import BEHAVIOURS, SECTOR_INDEX, SECTORS
 from abm.world import Regions
@@ -46,6 +46,9 @@ __all__ = ["REST_TOLERANCE", "Groups", "GroupState", "PopulationLayer", "build_g
 
 #: Sectors whose outage people see (the regional visible outage of the hardship coupling).
 VISIBLE_SECTORS = tuple(SECTOR_INDEX[s] for s in ("energy", "food_water", "telecom"))
+
+#: Index of the fear behaviour (the one that makes people leave).
+FEAR = BEHAVIOURS.index("fear")
 
 
 def acting_shares(cfg: PopulationConfig, groups: Groups) -> np.ndarray:
@@ -110,6 +113,7 @@ class PopulationLayer:
         self.demand = np.ones((regions.n, len(SECTORS)))
         #: Per region and behaviour, the factor on the demand it raises (abm.needs).
         self.demand_lift = np.ones((regions.n, len(BEHAVIOURS)))
+        self._cache_constants()
         self.min_trust = self.national_trust()
         self.peak_belief = 0.0
         self._belief = self.reach().sum(axis=0)
@@ -127,10 +131,29 @@ class PopulationLayer:
         #: Who meets whom, kept while the members at home do not change.
         self._mixing: Mixing | None = None
 
+    def _cache_constants(self) -> None:
+        """Compute once what every step would otherwise recompute from fixed inputs (the
+        groups, the config, the step length): the same operations, so the same bits."""
+        cfg, g, dt = self.cfg, self.groups, self.dt
+        #: The RK4 arrays of the narratives, kept between steps.
+        self._work = Workspace(*self.ignorant.shape)
+        self._size_total = g.size.sum()
+        #: Per group, its need over a step (:func:`abm.needs.meet_needs`).
+        self._need = g.size * dt * np.maximum(g.need_weight.sum(), 1.0)
+        self._need_norm = max(g.need_weight.sum(), 1e-12)
+        self._acting_keep = np.exp(-dt / cfg.behaviour.behaviour_hours)
+        self._contact_virality = cfg.narratives.contact_rate * self.virality[:, None]
+        self._base_acceptance = g.susceptibility * (1.0 - g.media_literacy)
+        self._visible = np.array(VISIBLE_SECTORS, dtype=np.intp)
+        self._attraction_floor = 1e-9 * self.regions.population
+        self._gains = demand_gains(cfg.behaviour)
+        population = self.regions.population
+        self._reception = population / population.sum() * cfg.reception_baseline_persons
+
     # ------------------------------------------------------------------ views
     def national_trust(self) -> float:
         """Population-weighted mean trust across groups."""
-        return float(self.state.trust @ self.groups.size / self.groups.size.sum())
+        return float(self.state.trust @ self.groups.size / self._size_total)
 
     def reach(self) -> np.ndarray:
         """Per narrative and group: the share that has accepted it (spreaders + stiflers)."""
@@ -138,9 +161,12 @@ class PopulationLayer:
 
     def regional(self, per_group: np.ndarray) -> np.ndarray:
         """Population-weighted regional means of per-group values (last axis: groups)."""
-        w, region, n = self.state.home, self.groups.region, self.regions.n
-        den = np.bincount(region, weights=w, minlength=n)
-        return self.groups.region_sums(per_group * w) / np.where(den > 0, den, 1.0)
+        w = self.state.home
+        return self._regional(per_group, np.bincount(self.groups.region, w, self.regions.n))
+
+    def _regional(self, per_group: np.ndarray, home: np.ndarray) -> np.ndarray:
+        """:meth:`regional`, given the people at home per region."""
+        return self.groups.region_sums(per_group * self.state.home) / np.where(home > 0, home, 1.0)
 
     def arrivals(self) -> np.ndarray:
         """Displaced people present in each region (as of the last step)."""
@@ -244,27 +270,33 @@ class PopulationLayer:
             self._calm_step()
             return
         cfg, g, st, dt = self.cfg, self.groups, self.state, self.dt
-        service = 1.0 - inoperability.mean(axis=1)
+        b = cfg.behaviour
+        # ``1 - inoperability.mean(axis=1)``: numpy's mean is this sum over this count.
+        service = 1.0 - np.add.reduce(inoperability, axis=1) / inoperability.shape[1]
         attraction = self.regions.population * service
         # Where the displaced are this step (somewhere in a region, however bad its service).
-        where = Whereabouts(np.maximum(attraction, 1e-9 * self.regions.population), g)
+        where = Whereabouts(np.maximum(attraction, self._attraction_floor), g)
         self.whereabouts = where
         unmet_fraction, resident_short = meet_needs(
-            st, g, inoperability, dt, cfg.restock_per_hour, where
+            st, g, inoperability, dt, cfg.restock_per_hour, where, need=self._need
         )
         np.maximum(self.stock_drawn, st.stock_capacity - st.stocks, out=self.stock_drawn)
-        unmet_fraction = np.minimum(unmet_fraction, 1.0)
-        b = cfg.behaviour
-        self.acting *= np.exp(-dt / b.behaviour_hours)
-        if self.spreader.size and self.spreader.max() > 1e-12:
+        np.minimum(unmet_fraction, 1.0, out=unmet_fraction)
+        self.acting *= self._acting_keep
+        reach = None
+        spreader = self.spreader
+        if spreader.size and np.maximum.reduce(spreader, axis=None) > 1e-12:
             accepted = self._spread(inoperability, boost)
             # New believers act (a share of them); nobody acts on what they no longer believe.
-            reach = self.reach()
-            self.acting = np.minimum(self.acting + self.act_share * accepted, reach)
-            self._belief = reach.sum(axis=0)
+            reach = self._work.known  # 1 - ignorant, as advance left it
+            np.multiply(self.act_share, accepted, out=accepted)
+            np.add(self.acting, accepted, out=accepted)
+            self.acting = np.minimum(accepted, reach, out=accepted)
+            self._belief = np.add.reduce(reach, axis=0)
         elif self._forget():
             self.acting = np.minimum(self.acting, self.reach())
-        self.acting[self.acting < 1e-12] = 0.0
+        acting = self.acting
+        np.putmask(acting, acting < 1e-12, 0.0)  # (``acting[acting < 1e-12] = 0``, cheaper)
         update_trust(
             st,
             g,
@@ -275,13 +307,14 @@ class PopulationLayer:
             cfg.trust.recovery,
             dt,
         )
-        by_behaviour = np.minimum(self.pushes @ self.acting, 1.0)
-        home_unmet = resident_short.sum(axis=1) / max(g.need_weight.sum(), 1e-12)
-        displace(
+        by_behaviour = self.pushes @ acting
+        np.minimum(by_behaviour, 1.0, out=by_behaviour)
+        home_unmet = np.add.reduce(resident_short, axis=1) / self._need_norm
+        away = displace(
             st,
             g,
             home_unmet,
-            by_behaviour[BEHAVIOURS.index("fear")],
+            by_behaviour[FEAR],
             attraction,
             b.hardship_hours,
             b.hardship_threshold,
@@ -292,11 +325,18 @@ class PopulationLayer:
             hour,
             where,
         )
-        regional = self.regional(by_behaviour)
-        arrivals = where.arrivals(st.displaced)
-        present = np.bincount(g.region, weights=st.home, minlength=self.regions.n) + arrivals
-        self._present_share = present / present.sum()
-        self.demand_lift = behaviour_lift(regional, b)
+        at_home = np.bincount(g.region, st.home, self.regions.n)
+        regional = self._regional(by_behaviour, at_home)
+        if away:
+            arrivals = where.arrivals(st.displaced)
+            present = at_home + arrivals
+            unplaced = self.shelter.step(arrivals * b.reception_share, dt)
+        else:  # nobody displaced: no arrivals (adding 0 changes nothing), nobody to shelter
+            arrivals = np.zeros(self.regions.n)
+            present = at_home
+            unplaced = self.shelter.step_empty()
+        self._present_share = present / np.add.reduce(present)
+        self.demand_lift = behaviour_lift(regional, b, self._gains)
         self.demand = demand(
             st,
             g,
@@ -307,18 +347,21 @@ class PopulationLayer:
             self.demand_lift,
             cfg,
             self.regions.n,
-            unplaced=self.shelter.step(arrivals * b.reception_share, dt),
+            unplaced=unplaced,
+            reception=self._reception,
         )
         self.min_trust = min(self.min_trust, self.national_trust())
         if self.ignorant.size:
-            national_reach = self.reach() @ g.size / g.size.sum()
-            self.peak_belief = max(self.peak_belief, float(national_reach.max()))
+            if reach is None:
+                reach = self.reach()
+            national_reach = reach @ g.size / self._size_total
+            self.peak_belief = max(self.peak_belief, float(np.maximum.reduce(national_reach)))
         self._at_rest = bool(
-            np.array_equal(st.stocks, st.stock_capacity)
-            and not st.displaced.any()
-            and not self.acting.any()
+            (st.stocks == st.stock_capacity).all()
+            and not away
+            and not np.count_nonzero(acting)
             and not (self.spreader > 1e-12).any()
-            and (st.hardship < cfg.behaviour.hardship_threshold / 2).all()
+            and (st.hardship < b.hardship_threshold / 2).all()
             and np.abs(self.demand - 1.0).max() <= REST_TOLERANCE
         )
 
@@ -346,7 +389,7 @@ class PopulationLayer:
         sum of the amplifications under way), or None; counts their steps down."""
         if not self.amplifications:
             return None
-        boost = np.zeros_like(self.ignorant)
+        boost = np.zeros(self.ignorant.shape)
         for index, mask, strength, _ in self.amplifications:
             boost[index, mask] += strength
         self.amplifications = [(i, m, a, k - 1) for i, m, a, k in self.amplifications if k > 1]
@@ -376,20 +419,25 @@ class PopulationLayer:
         susceptibility, media literacy and trust; raised by hardship and visible outages (the
         hardship_acceptance coupling); lowered by prebunking."""
         g, n = self.groups, self.cfg.narratives
-        acceptance = (
-            g.susceptibility
-            * (1.0 - g.media_literacy)
-            * (1.0 - n.trust_discount * self.state.trust)
-        )
+        # susceptibility x (1 - media literacy) x (1 - discount x trust), the first two fixed.
+        acceptance = n.trust_discount * self.state.trust
+        np.subtract(1.0, acceptance, out=acceptance)
+        np.multiply(self._base_acceptance, acceptance, out=acceptance)
         if self.hardship_acceptance is not None:
-            visible = inoperability[:, VISIBLE_SECTORS].mean(axis=1)[g.region]
-            pressure = np.maximum(self.state.hardship, visible)
-            acceptance = np.minimum(
-                acceptance * (1.0 + self.hardship_acceptance.strength * pressure), 1.0
-            )
+            # The mean visible outage per region, as ``.mean(axis=1)`` computes it.
+            visible = inoperability.take(self._visible, axis=1)
+            visible = np.add.reduce(visible, axis=1) / visible.shape[1]
+            pressure = np.maximum(self.state.hardship, visible[g.region])
+            np.multiply(self.hardship_acceptance.strength, pressure, out=pressure)
+            np.add(1.0, pressure, out=pressure)
+            np.multiply(acceptance, pressure, out=acceptance)
+            np.minimum(acceptance, 1.0, out=acceptance)
         for target, effect, decay, reach, start in self.prebunking:
             d = effect * np.exp(-(self.hour - start) / decay)
-            p = np.clip(acceptance[target], 1e-12, 1 - 1e-12)
+            # ``np.clip(p, 1e-12, 1 - 1e-12)``, without its wrapper.
+            p = acceptance[target]
+            np.maximum(p, 1e-12, out=p)
+            np.minimum(p, 1 - 1e-12, out=p)
             acceptance[target] = (1 - reach) * p + reach * ndtr(ndtri(p) - d)
         return acceptance
 
@@ -397,9 +445,14 @@ class PopulationLayer:
         """Spread the narratives over the step; returns the share of each group that newly
         accepted each narrative."""
         n = self.cfg.narratives
-        rate = n.contact_rate * self.virality[:, None] * self.acceptance(inoperability)[None, :]
+        # contact rate x virality (per narrative) x acceptance (per group), written where
+        # advance reads it.
+        rate = np.multiply(
+            self._contact_virality, self.acceptance(inoperability), out=self._work.coef_spread
+        )
         if boost is not None:
-            rate = rate * (1.0 + boost)
+            np.add(1.0, boost, out=boost)
+            np.multiply(rate, boost, out=rate)
         home, region = self.state.home, self.groups.region
         if self._mixing is None or not self._mixing.matches(home, region, n.within_region_share):
             self._mixing = Mixing(home, region, n.within_region_share, self.groups.region_sums)
@@ -415,5 +468,6 @@ class PopulationLayer:
             n.max_substep_rate,
             self._forget_rate(),
             self._mixing,
+            self._work,
         )
         return accepted

@@ -54,6 +54,8 @@ class PushLedger:
         self.waiting = 0.0
         self.placed = 0.0
         self.arrived = 0.0
+        #: (dt, share of those at the border dispatched per step of dt), kept between steps.
+        self._dispatch: tuple[float, float] | None = None
 
     def arrivals(self, hour: float, dt: float) -> float:
         """People arriving in ``[hour, hour + dt)``: the push's persons spread evenly over it."""
@@ -65,12 +67,18 @@ class PushLedger:
         """One step: last step's people move on (dispatched, then placed), then this step's
         arrivals come in (they are in reception from the step they arrive)."""
         p = self.push
-        if self.at_border.any():
-            dispatched = self.at_border * -np.expm1(-dt / p.dispatch_hours)
-            if self.at_border.sum() - dispatched.sum() < 1.0:
-                dispatched = self.at_border.copy()  # people are whole: the last one goes too
-            self.at_border -= dispatched
-            self.waiting += float(dispatched.sum())
+        if np.count_nonzero(self.at_border):  # (``.any()``, cheaper)
+            if self._dispatch is None or self._dispatch[0] != dt:
+                self._dispatch = (dt, -np.expm1(-dt / p.dispatch_hours))
+            dispatched = self.at_border * self._dispatch[1]
+            left = np.add.reduce(self.at_border)
+            gone = np.add.reduce(dispatched)
+            if left - gone < 1.0:  # people are whole: the last one goes too
+                gone = left
+                self.at_border.fill(0.0)  # (at_border - at_border)
+            else:
+                self.at_border -= dispatched
+            self.waiting += float(gone)
         if self.waiting > 0.0:
             placed = min(self.waiting, p.places_per_hour * dt)
             self.waiting -= placed
@@ -114,11 +122,12 @@ class Reception:
 
     def step(self, hour: float, dt: float) -> np.ndarray:
         """Move every push's people by one step; return the extra reception demand per region."""
-        out = self._zero.copy()
+        out = None
         for ledger in self.ledgers:
             ledger.step(hour, dt)
-            out += ledger.demand()
-        return out
+            demand = ledger.demand()  # a new array, >= 0: 0 + demand would be demand
+            out = demand if out is None else np.add(out, demand, out=out)
+        return self._zero.copy() if out is None else out
 
     @property
     def in_reception(self) -> float:
@@ -170,3 +179,8 @@ class EmergencyShelter:
             self.sheltered += opened
             unplaced = unplaced - opened
         return unplaced
+
+    def step_empty(self) -> np.ndarray:
+        """:meth:`step` with nobody in need: every shelter closes, nobody is unplaced."""
+        self.sheltered.fill(0.0)
+        return np.zeros(len(self.sheltered))

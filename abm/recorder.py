@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from abm.metrics import national_service as weighted_service
 from abm.population import PopulationLayer
 from abm.subservices import SubserviceState
 from abm.vocabulary import NATIONAL_SERIES, REGION_SERIES, SECTORS
@@ -89,6 +88,18 @@ class Recorder:
         self.subservice_service: np.ndarray | None = None
         self.subservice_demand: np.ndarray | None = None
         self.subservice_sales: np.ndarray | None = None
+        #: The people of all groups (fixed over a run), read once by :meth:`present`.
+        self._people_total: np.floating | None = None
+        #: The regions' weights last given to :meth:`record_subservices`, normalised.
+        self._weight_key: bytes | None = None
+        self._weight = np.ones(0)
+
+    def present(self, people: PopulationLayer) -> np.ndarray:
+        """People present in each region now: the share present times everyone (the groups'
+        sizes do not change during a run, so their total is summed once)."""
+        if self._people_total is None:
+            self._people_total = people.groups.size.sum()
+        return people.present_share() * self._people_total
 
     def record(
         self,
@@ -113,17 +124,34 @@ class Recorder:
         dt, out = self.dt, self.regional
         if step == 0:
             out.dependents[:] = dependents
-        lost = dependents * inoperability
-        out.loss += lost * dt
-        self.loss += lost.sum(axis=0) * dt
-        self.national_dependents[step] = dependents.sum(axis=0)
-        if inoperability.any():
-            self.national_service[step] = weighted_service(dependents, inoperability)
+        # np.add.reduce(x, 0) is x.sum(axis=0) without the method's Python wrapper, and
+        # np.count_nonzero(x) is x.any() likewise: both are called every step.
+        total = np.add.reduce(dependents, 0)
+        self.national_dependents[step] = total
+        if np.count_nonzero(inoperability):  # else nothing is lost: every sum below adds 0
+            lost = dependents * inoperability
+            lost_total = np.add.reduce(lost, 0)
+            if dt == 1.0:  # x * 1.0 is x
+                out.loss += lost
+                self.loss += lost_total
+            else:
+                out.loss += lost * dt
+                self.loss += lost_total * dt
+            # abm.metrics.national_service, from the sums already made (no sector without
+            # dependents is the rule: then the guard changes nothing)
+            if total.min() > 0:
+                self.national_service[step] = 1.0 - lost_total / total
+            else:
+                self.national_service[step] = 1.0 - lost_total / np.where(total > 0, total, 1.0)
             np.minimum(out.min_service, 1.0 - inoperability, out=out.min_service)
             below = inoperability > self._below_from
-            if below.any():
-                out.hours_below_min += below * dt
-                np.maximum(out.affected, np.where(below, dependents, 0.0), out=out.affected)
+            if np.count_nonzero(below):
+                if dt == 1.0:  # True counts 1.0, as below * 1.0 does
+                    np.add(out.hours_below_min, below, out=out.hours_below_min)
+                else:
+                    out.hours_below_min += below * dt
+                # where not below, max(affected, 0.0) is affected (>= 0): left as it is
+                np.maximum(out.affected, dependents, out=out.affected, where=below)
         if step % self.every:
             return False
         row = step // self.every
@@ -157,7 +185,10 @@ class Recorder:
             service = self.subservice_service = np.ones((n_records, n_r, n_u))
             demand = self.subservice_demand = np.ones((n_steps, n_u))
             sales = self.subservice_sales = np.ones((n_steps, n_u))
-        w = weight / weight.sum()
+        key = weight.tobytes()  # the same populations every step: normalised once
+        if key != self._weight_key:
+            self._weight_key, self._weight = key, weight / weight.sum()
+        w = self._weight
         demand[step] = w @ state.demand
         sales[step] = w @ np.minimum(state.demand, state.capacity)
         if not step % self.every:
@@ -176,12 +207,15 @@ class Recorder:
 # only the model's read-only interface.
 def mean_service(model: Any) -> float:
     """Population-weighted service across regions, averaged over the nine sectors."""
-    return float((1.0 - model.sectors.inoperability).mean(axis=1) @ model.population_share)
+    service = 1.0 - model.sectors.inoperability
+    # .mean(axis=1), without its Python wrapper: the same sum, divided by the count
+    return float(np.add.reduce(service, 1) / service.shape[1] @ model.population_share)
 
 
 def assets_down(model: Any) -> int:
     """Assets that do not work now."""
-    return int((~model.assets.working).sum())
+    working = model.assets.working
+    return working.size - np.count_nonzero(working)
 
 
 def national_trust(model: Any) -> float:
@@ -200,7 +234,7 @@ def transit_serials_delivered(model: Any) -> float:
     transit = model.transit
     if not transit.n:
         return float("nan")
-    return float(np.count_nonzero(~np.isnan(transit.delivered(model.hour))))
+    return float(transit.delivered_count(model.hour))
 
 
 def transit_tonnes_delivered(model: Any) -> float:

@@ -23,12 +23,15 @@ Agents read and write their own rows of these arrays and keep no copies. Every f
 numpy array whose axes are the entity axes (assets, needs, operators, regions x sectors,
 sectors, cells x actions); a per-replicate number is a 0-d array. Running replicates as one
 array program adds a leading replicate axis to every field without changing what the fields
-are.
+are. The exceptions are :class:`AssetState`'s last fields (``degraded_next`` to
+``waiting_cache``): not state but bounds and last answers its methods keep so that most steps
+skip their scans of every asset (none is compared or printed; their defaults make the first
+call scan, so a state built without them is right).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -78,6 +81,23 @@ class AssetState:
     #: Share of a drone incursion's closure hours that counter-drone measures remove (0: none);
     #: the counter_drone lever raises it.
     drone_cut: np.ndarray
+    #: Not state but a bound kept by :meth:`degrade`: no degraded operation ends before this
+    #: hour, so :meth:`end_degradation` need not scan the assets until then.
+    degraded_next: float = field(default=-np.inf, repr=False, compare=False)
+    #: Likewise no repair under way ends before this hour (kept by :meth:`start_repairs` and
+    #: :meth:`finish_repairs`, and by whoever moves ``repair_end`` later or earlier).
+    repairs_end_from: float = field(default=-np.inf, repr=False, compare=False)
+    #: The last :meth:`intact_now` (read-only) and the hours it holds for, ``[from, until)``:
+    #: until the next compromise ends, or damage, a repair or a compromise changes it.
+    intact_cache: tuple[np.ndarray, float, float] | None = field(
+        default=None, repr=False, compare=False
+    )
+    #: For :func:`agents.operator.dispatch_crews`: the damaged assets no crew works on, as
+    #: bytes with the operators' response hours, those assets, and the first hour one of them
+    #: can be reached (they wait for the response time and their parts).
+    waiting_cache: tuple[tuple[bytes, bytes], np.ndarray, float] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @classmethod
     def intact(cls, world: World) -> AssetState:
@@ -105,8 +125,17 @@ class AssetState:
         )
 
     def intact_now(self, hour: float) -> np.ndarray:
-        """Assets neither damaged nor compromised at ``hour``."""
-        return ~(self.damaged | (self.compromised_until > hour))
+        """Assets neither damaged nor compromised at ``hour`` (read-only: it is kept, and
+        returned again until damage, a repair, a compromise or its end changes it)."""
+        cache = self.intact_cache
+        if cache is not None and cache[1] <= hour < cache[2]:
+            return cache[0]
+        compromised = self.compromised_until > hour
+        intact = ~(self.damaged | compromised)
+        intact.setflags(write=False)
+        until = float(self.compromised_until[compromised].min()) if compromised.any() else np.inf
+        self.intact_cache = (intact, hour, until)
+        return intact
 
     def damage(
         self, targets: np.ndarray, hour: float, repair_hours: np.ndarray, lead_hours: np.ndarray
@@ -115,6 +144,7 @@ class AssetState:
         until its parts are on site (``lead_hours`` after the damage) and a crew has then worked
         ``repair_hours`` on it (entries match ``targets``)."""
         self.damaged[targets] = True
+        self.intact_cache = None
         self.damaged_at[targets] = hour
         self.repair_hours[targets] = repair_hours
         self.parts_at[targets] = hour + lead_hours
@@ -128,6 +158,7 @@ class AssetState:
         cyber outage, a closure, a grid trip."""
         c = self.compromised_until
         c[targets] = np.maximum(c[targets], until)
+        self.intact_cache = None
 
     def degrade(
         self, targets: np.ndarray, until: np.ndarray, capacity: np.ndarray, hour: float
@@ -138,11 +169,19 @@ class AssetState:
         old = self.degraded_capacity[targets]
         self.degraded_capacity[targets] = np.where(now, np.minimum(old, capacity), capacity)
         self.degraded_until[targets] = np.maximum(self.degraded_until[targets], until)
+        if len(targets):
+            self.degraded_next = min(self.degraded_next, float(self.degraded_until[targets].min()))
 
     def end_degradation(self, hour: float) -> bool:
         """Back to full capacity where degraded operation has ended by ``hour``; whether any
-        asset's capacity changed."""
-        ended = (self.degraded_until <= hour) & (self.degraded_capacity < 1.0)
+        asset's capacity changed. Scans the assets only from the hour the first degraded
+        operation can end (``degraded_next``): most steps none can."""
+        if hour < self.degraded_next:
+            return False
+        still = self.degraded_capacity < 1.0
+        ended = (self.degraded_until <= hour) & still
+        still &= ~ended
+        self.degraded_next = float(self.degraded_until[still].min()) if still.any() else np.inf
         if not ended.any():
             return False
         self.degraded_capacity[ended] = 1.0
@@ -152,12 +191,21 @@ class AssetState:
         """Crews start on ``started``; each repair ends at the matching hour of ``end``."""
         self.repair_end[started] = end
         self.in_repair[started] = True
+        if len(started):
+            self.repairs_end_from = min(self.repairs_end_from, float(np.min(end)))
 
     def finish_repairs(self, by_hour: float) -> np.ndarray:
-        """Complete the repairs that end by ``by_hour``; returns the repaired assets."""
-        done = np.flatnonzero(self.in_repair & (self.repair_end <= by_hour))
+        """Complete the repairs that end by ``by_hour``; returns the repaired assets. Scans the
+        assets only from ``repairs_end_from`` on: most steps no repair can end."""
+        if by_hour < self.repairs_end_from:
+            return np.zeros(0, dtype=np.int64)
+        done = (self.in_repair & (self.repair_end <= by_hour)).nonzero()[0]
+        left = self.in_repair.copy()
+        left[done] = False
+        self.repairs_end_from = float(self.repair_end[left].min()) if left.any() else np.inf
         if done.size:
             self.damaged[done] = False
+            self.intact_cache = None
             self.in_repair[done] = False
             self.damaged_at[done] = np.nan
             self.repair_end[done] = np.inf

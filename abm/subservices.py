@@ -284,3 +284,193 @@ def build_subservices(cfg: RunConfig, world: World) -> Subservices:
     for a in arrays:
         a.setflags(write=False)
     return Subservices(names, *arrays)
+
+
+def _constant(value: float) -> np.ndarray:
+    """``value`` as a read-only 0-d array: a ufunc takes it faster than a Python float (no
+    conversion each call), and computes the same float64 numbers."""
+    array = np.array(value)
+    array.setflags(write=False)
+    return array
+
+
+_ONE, _ZERO = _constant(1.0), _constant(0.0)
+
+
+def _as_slice(index: np.ndarray) -> slice | np.ndarray:
+    """``index`` (ascending, non-negative) as the slice that selects the same entries when
+    they are evenly spaced (a view, cheaper than gathering), else as it is."""
+    if len(index) == 1:
+        return slice(int(index[0]), int(index[0]) + 1)
+    step = np.diff(index)
+    if len(index) and step[0] > 0 and (step == step[0]).all():
+        return slice(int(index[0]), int(index[-1]) + 1, int(step[0]))
+    return index
+
+
+class SubserviceStep:
+    """The sector phase's arithmetic with sub-services, over indices computed once.
+
+    The model steps sectors and sub-services together as one table of ``N = S + U`` columns
+    (the nine sectors, then the sub-services), held *transposed* here, ``(N, R)``: a column
+    is then a contiguous row, so gathers are cheap ``take``s, and ``.T`` gives back the
+    ``(R, N)`` views in the memory layout the step produced before (Fortran order), which
+    matters to later matrix products. Every value is computed by the same floating-point
+    operations, in the same order, as :meth:`Subservices.demand`, :meth:`~Subservices.competing`,
+    :meth:`SubserviceState.restock`, :meth:`Subservices.sector_mean` and
+    :func:`abm.interdependency.step_subservices`; only the number of numpy calls differs (the
+    step's cost is nearly all per-call overhead on arrays this small).
+
+    Args:
+        subs: The run's sub-services (at least one).
+        n_regions: Regions.
+        n_behaviours: Behaviours (columns of the population's demand lift).
+        k: ``(S,)`` per-step IIM rates.
+        floor: Inoperability below it is 0.
+    """
+
+    def __init__(
+        self, subs: Subservices, n_regions: int, n_behaviours: int, k: np.ndarray, floor: float
+    ):
+        n_s, n_u = len(SECTORS), subs.n
+        self._floor = _constant(floor)
+        self.n_s, self.n_u, self.n = n_s, n_u, n_s + n_u
+        self.sector = subs.sector
+        #: Factor per behaviour and region, with a last row of ones (behaviour -1: none).
+        self._lift = np.ones((n_behaviours + 1, n_regions))
+        self._n_b = n_behaviours
+        sb, b = subs.sector_behaviour, subs.behaviour
+        #: Rows of ``_lift`` to gather: each unit's sector behaviour and own behaviour, and
+        #: for both demands at once, each of them twice.
+        self._behaviours_one = np.concatenate([sb, b])
+        self._behaviours = np.concatenate([sb, sb, b, b])
+        self._two_sectors = np.concatenate([subs.sector, subs.sector])
+        self._competes = np.repeat(subs.competes[:, None], n_regions, axis=1)
+        self.competing = bool((subs.competes < 1.0).any())
+        #: Per column of the combined table, its sector, and its rate; need shares. Full
+        #: (columns, regions) arrays: operations without broadcasting are cheaper.
+        self.column_sector = np.concatenate([np.arange(n_s), subs.sector])
+        self.k = np.repeat(k[self.column_sector][:, None], n_regions, axis=1)
+        self._weight = np.repeat(subs.weight[:, None], n_regions, axis=1)
+        #: Need-weighted mean: ``_split`` are the split sectors in order and ``_levels[j]``
+        #: the j-th sub-service of each (units in axis order), so that adding level after level
+        #: adds in the order of ``np.add.at`` in :meth:`Subservices.sector_mean`. None when
+        #: split sectors have different numbers of sub-services (then that method is used).
+        split = np.flatnonzero(subs.split)
+        units = [np.flatnonzero(subs.sector == s) for s in split]
+        same = len({len(u) for u in units}) == 1
+        self._split = _as_slice(split)
+        self._levels = [_as_slice(u) for u in np.array(units).T] if units and same else None
+        self._subs = subs
+        #: Restocking sub-services: (unit, lag in steps, ceiling as a 0-d array).
+        self._restock = [
+            (int(u), int(subs.restock_lag[u]), np.array(subs.restock_ceiling[u]))
+            for u in np.flatnonzero(subs.restock_lag > 0)
+        ]
+
+    def demand(
+        self, people_demand: np.ndarray, lift: np.ndarray, extra: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`Subservices.demand` and :meth:`Subservices.competing` at once, transposed
+        ``(U, R)`` (the second is the first when every sub-service's extra demand competes):
+        the base demand times the two raising factors, stacked, in one product."""
+        g = self._lift
+        g[: self._n_b] = lift.T
+        n_u = self.n_u
+        if not self.competing:
+            g = g.take(self._behaviours_one, axis=0)
+            demand = people_demand.T.take(self.sector, axis=0)
+            demand /= g[:n_u]
+            demand *= g[n_u:]
+            demand += extra.T.take(self.sector, axis=0)
+            return demand, demand
+        # Both at once, stacked (2U, R): sector behaviours twice, then the own behaviour's
+        # factor and the competing factor 1 + competes x (factor - 1).
+        g = g.take(self._behaviours, axis=0)
+        two = self._two_sectors
+        both = people_demand.T.take(two, axis=0)
+        both /= g[: 2 * n_u]
+        factor = g[3 * n_u :]
+        factor -= _ONE
+        factor *= self._competes
+        factor += _ONE
+        both *= g[2 * n_u :]
+        both += extra.T.take(two, axis=0)
+        return both[:n_u], both[n_u:]
+
+    def restock(
+        self,
+        state: SubserviceState,
+        step: int,
+        demand: np.ndarray,
+        own: np.ndarray,
+        working: np.ndarray,
+    ) -> None:
+        """:meth:`SubserviceState.restock`, transposed (``(U, R)`` arguments), touching only the
+        restocking sub-services (the others' extra and pending orders stay 0)."""
+        if not self._restock:
+            return
+        pending = state.pending
+        ring = pending.shape[0]
+        extra = np.zeros((self.n_u, demand.shape[1]))
+        for u, lag, ceiling in self._restock:
+            row = extra[u]
+            np.minimum(pending[(step - lag) % ring, :, u], ceiling, out=row)
+            row *= working[u]
+            order = np.subtract(demand[u], own[u], out=pending[step % ring, :, u])
+            np.maximum(order, _ZERO, out=order)
+        state.extra = extra.T
+
+    def sector_mean(self, table: np.ndarray) -> None:
+        """:meth:`Subservices.sector_mean` in place on a transposed ``(N, R)`` table: the split
+        sectors' rows become the need-weighted mean of their sub-services' rows.
+
+        The sum starts from the first sub-service's term rather than from 0.0 + it: the same
+        number, as no term is -0.0 (inoperabilities are floored to +0.0 and direct ones are
+        ``1 - min(1, x)``; weights are positive)."""
+        if self._levels is None:
+            table[: self.n_s] = self._subs.sector_mean(table[self.n_s :].T, table[: self.n_s].T).T
+            return
+        terms = table[self.n_s :] * self._weight
+        first, second, *more = self._levels  # a split sector has at least two sub-services
+        if isinstance(self._split, slice):  # its rows are a view: add into them
+            mean = np.add(terms[first], terms[second], out=table[self._split])
+        else:
+            mean = terms[first] + terms[second]
+        for units in more:
+            mean += terms[units]
+        if not isinstance(self._split, slice):
+            table[self._split] = mean
+
+    def advance(
+        self, q: np.ndarray, table: np.ndarray, a_star: np.ndarray, c: np.ndarray
+    ) -> np.ndarray:
+        """One IIM step of sectors and sub-services on the transposed table: what
+        :func:`abm.interdependency.step_subservices` gives, floored (below the floor: 0),
+        with the split sectors' rows the mean of their sub-services' (floored again).
+
+        Each column closes the gap to its target (its sector's row of ``A*`` times the
+        sectors' ``q``, plus its direct inoperability) at its sector's rate, as there.
+
+        Args:
+            q: ``(R, S)`` the sectors' inoperability now (as held by the sector state).
+            table: ``(N, R)`` the sectors' then the sub-services' inoperability now.
+            a_star: ``(S, S)`` interdependency matrix.
+            c: ``(N, R)`` direct inoperability, split sectors' rows already the mean.
+
+        Returns:
+            The next ``(N, R)`` table (a new array).
+        """
+        nxt = (q @ a_star.T).T.take(self.column_sector, axis=0)
+        nxt += c
+        nxt -= table
+        nxt *= self.k
+        nxt += table
+        # Clipped to [0, 1] and floored: the floor also sets what is below 0 to 0 (the same
+        # numbers as clipping first; np.clip differs from max/min only in the sign of 0).
+        floor = self._floor
+        np.minimum(nxt, _ONE, out=nxt)
+        nxt[nxt < floor] = 0.0
+        self.sector_mean(nxt)
+        nxt[nxt < floor] = 0.0
+        return nxt

@@ -88,15 +88,19 @@ class Sustainment:
         rows.sort(key=lambda r: r[0])  # stable: first released first
         self.n = len(rows)
         self.release = np.array([r[0] for r in rows], dtype=float)
+        self._release = self.release.tolist()  # read one at a time, every step
         self.direction = np.array([r[1] for r in rows], dtype=np.int64)
         self.mode = np.array([r[2] for r in rows], dtype=np.int64)
         self.port = np.array([r[3] for r in rows], dtype=np.int64)
+        self.port_list: list[int] = self.port.tolist()  # read one at a time, in loops
         per_convoy = tc.convoy_vehicles * cfg.tonnes_per_truck
         self.tonnes = np.where(self.mode == TRAIN, cfg.tonnes_per_train, per_convoy)
         self.berth_left = self.tonnes / tc.tonnes_per_piece  # pieces through a berth
         east = self.direction == EAST
         self.at_port = np.where(east, self.release, np.inf)  # at the berth from this hour
+        self._at_port: list[float] = self.at_port.tolist()  # the same, read one at a time
         self.ready = np.where(east, np.inf, self.release)  # may leave from this hour
+        self._ready: list[float] = self.ready.tolist()  # the same, read one at a time
         self.departed = np.zeros(self.n, dtype=bool)
         self.left_at = np.full(self.n, np.nan)  # hour it left (by train or convoy)
         self.delivered_at = np.full(self.n, np.inf)
@@ -125,7 +129,9 @@ class Sustainment:
     def release_until(self, hour: float) -> None:
         """Release the consignments due by ``hour``: eastbound ones to their port's berths,
         westbound ones to wait for a path or a slot east of the border."""
-        due = int(np.searchsorted(self.release, hour, side="right"))
+        due, release = self.released, self._release
+        while due < self.n and release[due] <= hour:  # release is sorted
+            due += 1
         for u in range(self.released, due):
             if self.direction[u] == EAST:
                 self.at_berth.append(u)
@@ -138,16 +144,29 @@ class Sustainment:
         queue = self.queue[direction, mode]
         if not queue:
             return NOTHING
-        return np.array(sorted(u for u in queue if self.ready[u] <= hour), dtype=np.int64)
+        ready = self._ready
+        return np.array(sorted(u for u in queue if ready[u] <= hour), dtype=np.int64)
+
+    def all_waiting(self, hour: float) -> tuple[list[int], list[int], list[int], list[int]]:
+        """:meth:`waiting` for eastbound trains and convoys, then westbound ones, as lists (one
+        call a step; most queues are empty)."""
+        ready, q = self._ready, self.queue
+
+        def due(queue: list[int]) -> list[int]:
+            return sorted(u for u in queue if ready[u] <= hour) if queue else []
+
+        return due(q[EAST, TRAIN]), due(q[EAST, CONVOY]), due(q[WEST, TRAIN]), due(q[WEST, CONVOY])
 
     def berth_due(self, hour: float) -> bool:
         """Whether a consignment is at its port's berths now."""
-        return any(self.at_port[u] <= hour for u in self.at_berth)
+        at_port = self._at_port
+        return any(at_port[u] <= hour for u in self.at_berth)
 
     def berths(self, hour: float, dt: float, pool: np.ndarray) -> None:
         """Discharge eastbound and load westbound consignments at their ports, first at the
         berth first served, from ``pool`` (pieces per port the serials left this step)."""
-        here = sorted((u for u in self.at_berth if self.at_port[u] <= hour), key=self._arrived)
+        at_port = self._at_port
+        here = sorted((u for u in self.at_berth if at_port[u] <= hour), key=self._arrived)
         rate = self.transit.rate  # pieces per hour per berth
         for u in here:
             k = self.port[u]
@@ -161,13 +180,14 @@ class Sustainment:
                 finished = hour + take / rate  # at one berth's rate, like a ship
                 if self.direction[u] == EAST:
                     self.ready[u] = finished
+                    self._ready[u] = float(self.ready[u])
                     self.queue[EAST, int(self.mode[u])].append(u)
                 else:
                     self.delivered_at[u] = finished
                     self.done += 1
 
     def _arrived(self, u: int) -> tuple[float, int]:
-        return (float(self.at_port[u]), u)
+        return (self._at_port[u], u)
 
     def depart(self, u: int, hour: float, travel: float) -> None:
         """Consignment ``u`` leaves at ``hour`` and arrives ``travel`` hours later (east: across
@@ -180,6 +200,7 @@ class Sustainment:
             self.done += 1
         else:
             self.at_port[u] = hour + travel
+            self._at_port[u] = float(self.at_port[u])
             self.at_berth.append(u)
 
     def delivered(self, end_hour: float) -> np.ndarray:

@@ -59,6 +59,7 @@ first landing and after the last delivery.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from math import ceil
 
@@ -66,7 +67,7 @@ import numpy as np
 
 from abm.config import TransitConfig
 from abm.sectors import SECTOR_INDEX
-from abm.sustainment import CONVOY, DIRECTIONS, EAST, TRAIN, WEST, Sustainment
+from abm.sustainment import DIRECTIONS, Sustainment
 from abm.world import World, allocate
 
 RAIL_TYPES = (("eastern_rail",), ("rail_link",))
@@ -81,6 +82,9 @@ LOCK_TYPES = ("canal_lock",)
 ENERGY, TELECOM, FOOD_WATER, HEALTH = (
     SECTOR_INDEX[s] for s in ("energy", "telecom", "food_water", "health")
 )
+#: The sectors whose service a train or convoy needs along its route (``take`` is the
+#: quickest gather of two columns).
+SUPPORT_SECTORS = np.array([ENERGY, TELECOM])
 #: A serial's phase (:attr:`Transit.phase`): at sea or discharging, staged or waiting for its
 #: trains and convoys to leave, under way (all left), delivered.
 WAITING, STAGING, MOVING, CROSSED = 0, 1, 2, 3
@@ -155,6 +159,8 @@ class Transit:
         self.port_names = ports
         self.port_of = np.array(port_of, dtype=np.int64)
         self.arrival = np.array(arrival, dtype=float)
+        #: The first landing (read every step: a float, not a reduction).
+        self._first_arrival = float(self.arrival.min()) if self.n else float("inf")
         regions = world.regions
         names = list(dict.fromkeys(r for p in ports for r in cfg.routes[p]))
         self.place_names = names
@@ -169,7 +175,10 @@ class Transit:
             self._place_weights[p, r] = self.place_share[p]
         self._discharging = True  # some serial not yet discharged
         self._passable_at: float | None = None  # the hour of the cached passability
-        self._passable_now = np.ones(len(names), dtype=bool)
+        #: Whether every step gets the same ``working`` and ``service`` (the peacetime twin):
+        #: what is computed from them once stays valid.
+        self._fixed_inputs = False
+        self._passable_now = [True] * len(names)
         #: Per port (route): the places crossed, in order.
         self.route_places = [[names.index(r) for r in cfg.routes[p]] for p in ports]
         self.routes = [self.route_places[k] for k in port_of]  # per serial
@@ -197,6 +206,7 @@ class Transit:
         self.locks = _assets(world, np.array(canal, dtype=np.int64), LOCK_TYPES)
         self.port_assets = [_assets(world, regions.indices(p), PORT_TYPES) for p in ports]
         self.berths = np.array([float(cfg.port_berths.get(p, 1.0)) for p in ports])
+        self._corridor_groups()
         self._airfields(cfg, world)
 
         # What each serial carries.
@@ -262,11 +272,93 @@ class Transit:
         #: The sustainment flow after the initial movement (abm/sustainment.py).
         self.flow = Sustainment(cfg.sustainment, self, horizon_hours)
         #: Per direction, this step's sustainment departures: trains, convoys, tonnes.
-        self._sent = np.zeros((2, 3))
+        self._sent = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
         self._sending = False
         self._serials_live = True  # some serial not yet delivered
+        #: Whether some serial is not yet delivered (``crossed_at`` NaN), kept where
+        #: ``crossed_at`` is written, since :meth:`deploying` asks twice a step.
+        self._undelivered = self.n > 0
+        #: Whether some serial has nothing to carry (no train, convoy or barge), kept where
+        #: those counts change.
+        self._some_empty = self._any_empty()
+        #: Whether some serial's personnel are still to fly in.
+        self._flying = self.n > 0
+        #: The paths' accrual per step, and the pieces the berths of each port handle in a
+        #: step, per step length.
+        self._path_rates: dict[float, tuple[np.ndarray, list[float]]] = {}
+        self._berth_full: dict[float, np.ndarray] = {}
+        self._terminal_loads: dict[float, list[float]] = {}
+        #: Each serial's port, as Python ints, each port's serials, and each serial's landing
+        #: hour (read in the loops over serials).
+        self._port_list: list[int] = self.port_of.tolist()
+        self._serials_of_port = [
+            [u for u in range(self.n) if self._port_list[u] == k] for k in range(len(ports))
+        ]
+        self._arrival_list: list[float] = self.arrival.tolist()
+        #: Per place, its regions as Python ints, and their population (per population).
+        self._place_region_lists: list[list[int]] = [r.tolist() for r in self.place_regions]
+        self._residents_key: bytes | None = None
+        self._residents: list[np.floating] = []
 
     # ----------------------------------------------------------------------- construction
+    def _corridor_groups(self) -> None:
+        """The asset groups whose working counts the movement reads (per place: its primary
+        line, its reroute, its motorways, their fallback, its heavy bridges; per port: its
+        port assets), laid end to end, so that one gather and one ``reduceat`` a step count
+        them all (:meth:`_corridors`)."""
+        groups = [
+            g
+            for p in range(len(self.place_names))
+            for g in (self.rail[p], self.rail_alt[p], self.road[p], self.road_alt[p])
+        ]
+        groups += [self.bridges[p] for p in range(len(self.place_names))]
+        groups += self.port_assets
+        #: Per group, its position among the nonempty groups (-1: empty, counts 0).
+        self._group_slot: list[int] = []
+        offsets, sizes, n = [], [], 0
+        for g in groups:
+            self._group_slot.append(len(offsets) if g.size else -1)
+            if g.size:
+                offsets.append(n)
+                n += g.size
+            sizes.append(int(g.size))
+        self._group_sizes = sizes
+        self._group_sites = np.concatenate([g for g in groups if g.size]) if n else NONE
+        self._group_offsets = np.array(offsets, dtype=np.int64)
+        self._corridors_at: float | None = None  # the hour of the cached counts
+        self._corridor_counts: list[int] = []
+        #: Whether no asset is in two of the groups :meth:`exposure` adds to (nor twice in
+        #: one): then each group's share can be summed as one float (:meth:`_route_exposure`).
+        used = [
+            *self.rail.values(),
+            *self.road.values(),
+            *self.bridges.values(),
+            self.locks,
+            *self.port_assets,
+        ]
+        every = np.concatenate(used) if used else NONE
+        self._disjoint_corridors = bool(np.unique(every).size == every.size)
+
+    def _corridors(self, working: np.ndarray) -> list[int]:
+        """Per group of :meth:`_corridor_groups`, its working assets now (once per step:
+        ``working`` does not change during a step)."""
+        if self._stale(self._corridors_at):
+            counted = (
+                np.add.reduceat(
+                    working[self._group_sites], self._group_offsets, dtype=np.int64
+                ).tolist()
+                if self._group_sites.size
+                else []
+            )
+            self._corridor_counts = [counted[k] if k >= 0 else 0 for k in self._group_slot]
+            self._corridors_at = self._now
+        return self._corridor_counts
+
+    def _stale(self, computed_at: float | None) -> bool:
+        """Whether a value computed from this step's ``working`` or ``service`` at hour
+        ``computed_at`` (None: never) must be computed again now."""
+        return computed_at is None or (computed_at != self._now and not self._fixed_inputs)
+
     def _airfields(self, cfg: TransitConfig, world: World) -> None:
         """The airfields of the config present in the world, and each serial's airfield
         (in proportion to their flights, interleaved over the landing order)."""
@@ -319,9 +411,15 @@ class Transit:
     def deploying(self, hour: float) -> bool:
         """From a day before the first landing until the last serial has crossed: the planned
         operation during which Defence guards the corridors without waiting for an alert."""
-        if self.n == 0:
-            return False
-        return hour >= self.arrival.min() - 24.0 and bool(np.isnan(self.crossed_at).any())
+        return self._undelivered and hour >= self._first_arrival - 24.0
+
+    def _any_empty(self) -> bool:
+        """Whether some serial has no train, convoy or barge to send."""
+        return bool(((self.trains == 0) & (self.convoys == 0) & (self.barges == 0)).any())
+
+    def _note_delivered(self) -> None:
+        """``crossed_at`` was written: note whether some serial is still not delivered."""
+        self._undelivered = bool(np.isnan(self.crossed_at).any())
 
     @property
     def phase(self) -> np.ndarray:
@@ -392,6 +490,8 @@ class Transit:
             if assets.size:
                 out[assets] += aboard[self.port_of == k].sum() / assets.size
         on_road = self.wheeled_left + self.exceptional_pieces_left
+        if self._disjoint_corridors:
+            return self._route_exposure(out, on_road.tolist())
         for u in np.flatnonzero(np.isnan(self.crossed_at)):
             for place in self.routes[u]:
                 rail, road = self.rail[place], self.road[place]
@@ -402,6 +502,34 @@ class Transit:
                     out[road] += on_road[u] / road.size
                 out[self.bridges[place]] += self.exceptional_pieces_left[u]
             out[self.locks] += self.barge_pieces_left[u]
+        return out
+
+    def _route_exposure(self, out: np.ndarray, on_road: list[int]) -> np.ndarray:
+        """:meth:`exposure`'s routes, when no asset is in two of their groups (rail, road,
+        bridges per place, the locks): each group's share is summed as a float, serial after
+        serial, exactly as the adds to ``out`` would, and written once."""
+        tracked = self.tracked_left.tolist()
+        exceptional = self.exceptional_pieces_left.tolist()
+        barge = self.barge_pieces_left.tolist()
+        rail: dict[int, float] = {}
+        road: dict[int, float] = {}
+        bridges: dict[int, float] = {}
+        locks = 0.0
+        for u in np.flatnonzero(np.isnan(self.crossed_at)).tolist():
+            for place in self.routes[u]:
+                sections = self.rail[place].size
+                if sections:
+                    chain = self.rail_needed[place] == sections
+                    share = tracked[u] / (1 if chain else sections)
+                    rail[place] = rail.get(place, 0.0) + share
+                if self.road[place].size:
+                    road[place] = road.get(place, 0.0) + on_road[u] / self.road[place].size
+                bridges[place] = bridges.get(place, 0.0) + exceptional[u]
+            locks += barge[u]
+        for groups, total in ((self.rail, rail), (self.road, road), (self.bridges, bridges)):
+            for place, value in total.items():
+                out[groups[place]] += value
+        out[self.locks] += locks
         return out
 
     def step(self, hour: float, working: np.ndarray, service: np.ndarray) -> None:
@@ -415,12 +543,10 @@ class Transit:
         """
         dt = self._step_length(hour)
         self._now = hour
-        if self.n == 0 or hour < self.arrival.min() - 1e-9:
+        if self.n == 0 or hour < self._first_arrival - 1e-9:
             return  # before the first landing
         flow = self.flow
-        serials = self._serials_live and (
-            bool(self.under_way) or bool(np.isnan(self.crossed_at).any())
-        )
+        serials = self._serials_live and (bool(self.under_way) or self._undelivered)
         self._serials_live = serials
         if not serials and not flow.active(hour):
             return  # all delivered
@@ -433,15 +559,17 @@ class Transit:
             flow.release_until(hour)
             if flow.at_berth and flow.berth_due(hour):
                 flow.berths(hour, dt, self._berth_pool(dt, working) if pool is None else pool)
-        ready = np.flatnonzero(self.blocked) if serials else NONE
-        east_trains = east_convoys = west_trains = west_convoys = NONE
+        # Serials and consignments are a few dozen: their indices are handled as lists.
+        ready = self._ready_serials() if serials else []
+        east_trains: list[int] = []
+        east_convoys: list[int] = []
+        west_trains: list[int] = []
+        west_convoys: list[int] = []
         if flow.n and not flow.idle():
-            east_trains = flow.waiting(hour, EAST, TRAIN)
-            east_convoys = flow.waiting(hour, EAST, CONVOY)
-            west_trains = flow.waiting(hour, WEST, TRAIN)
-            west_convoys = flow.waiting(hour, WEST, CONVOY)
-        if ready.size or east_trains.size or east_convoys.size:
-            order = ready[np.lexsort((ready, self.staged_at[ready]))]  # first staged first
+            east_trains, east_convoys, west_trains, west_convoys = flow.all_waiting(hour)
+        if ready or east_trains or east_convoys:
+            staged = self.staged_at.tolist()
+            order = sorted(ready, key=lambda u: (staged[u], u))  # first staged first
             self.rail_credit = self._rail(
                 hour, dt, working, service, order, east_trains, self.rail_credit
             )
@@ -449,16 +577,16 @@ class Transit:
                 hour, dt, working, service, order, east_convoys, self.road_credit
             )
             self._barge(hour, dt, working, order)
-        if west_trains.size or west_convoys.size:  # the other track, slots of their own
+        if west_trains or west_convoys:  # the other track, slots of their own
             flow.rail_credit = self._rail(
-                hour, dt, working, service, NONE, west_trains, flow.rail_credit
+                hour, dt, working, service, [], west_trains, flow.rail_credit
             )
             flow.road_credit = self._road(
-                hour, dt, working, service, NONE, west_convoys, flow.road_credit
+                hour, dt, working, service, [], west_convoys, flow.road_credit
             )
         if self._sending:
             self._report_flow()
-        if serials:
+        if serials and self._some_empty:
             empty = (
                 (self.trains == 0)
                 & (self.convoys == 0)
@@ -471,9 +599,24 @@ class Transit:
                     self.staged_at[done], self.joined_at[done]
                 )
                 self._changed |= bool(done.any())
+                self._note_delivered()
         if self._changed:
             self.demand = self.support_demand(self.world.regions.population)
             self._changed = False
+
+    def _ready_serials(self) -> list[int]:
+        """The serials :attr:`blocked` marks now, in order."""
+        now = self._now
+        staged, joined = self.staged_at.tolist(), self.joined_at.tolist()
+        trains, convoys = self.trains_left.tolist(), self.convoys_left.tolist()
+        barges = self.barges_left.tolist()
+        return [
+            u
+            for u in range(self.n)
+            if staged[u] <= now
+            and joined[u] <= now
+            and (trains[u] > 0 or convoys[u] > 0 or barges[u] > 0)
+        ]
 
     def _step_length(self, hour: float) -> float:
         """The step length: given, or the spacing of the last two calls (1 h at first)."""
@@ -503,6 +646,7 @@ class Transit:
         for u in sorted({x[2] for x in done}):
             if self._all_across(u, hour):
                 self.crossed_at[u] = self.last_cross[u]
+                self._note_delivered()
                 self._changed = True
                 self._emit(
                     "serial_delivered",
@@ -532,8 +676,15 @@ class Transit:
     def _berth_pool(self, dt: float, working: np.ndarray) -> np.ndarray:
         """Pieces per port the berths can handle in a step (none at a port that does not
         work)."""
-        up = np.array([not sites.size or bool(working[sites].any()) for sites in self.port_assets])
-        return np.where(up, self.berths * self.rate * dt, 0.0)
+        full = self._berth_full.get(dt)
+        if full is None:
+            full = self._berth_full[dt] = self.berths * self.rate * dt
+        out = full.copy()
+        counts, sizes, base = self._corridors(working), self._group_sizes, 5 * len(self.place_names)
+        for k in range(len(self.port_assets)):
+            if sizes[base + k] and not counts[base + k]:
+                out[k] = 0.0
+        return out
 
     def _discharge(self, hour: float, dt: float, working: np.ndarray) -> np.ndarray | None:
         """Ships at a working port discharge, first landed first, while the staging area has
@@ -545,21 +696,27 @@ class Transit:
         self._discharging = bool(np.isinf(self.staged_at).any())
         cap = self.cfg.staging_serials
         left = self._berth_pool(dt, working)
+        # the serials' flags as lists (a dozen serials), read once
+        arrival, staged = self._arrival_list, self.staged_at.tolist()
+        holding: list[bool] | None = None
         for k in range(len(self.port_assets)):
             if left[k] <= 0:
                 continue
-            mine = self.port_of == k
-            waiting = np.flatnonzero(mine & (self.arrival <= hour) & np.isinf(self.staged_at))
-            if not waiting.size:
+            mine = self._serials_of_port[k]
+            waiting = [u for u in mine if arrival[u] <= hour and math.isinf(staged[u])]
+            if not waiting:
                 continue
-            held = int(
-                (
-                    mine
-                    & self.started
-                    & np.isnan(self.crossed_at)
-                    & ((self.trains_left > 0) | (self.convoys_left > 0) | (self.barges_left > 0))
-                ).sum()
-            )
+            if holding is None:  # started, not delivered, something still to leave
+                started, crossed = self.started.tolist(), self.crossed_at.tolist()
+                trains, convoys = self.trains_left.tolist(), self.convoys_left.tolist()
+                barges = self.barges_left.tolist()
+                holding = [
+                    started[u]
+                    and math.isnan(crossed[u])
+                    and (trains[u] > 0 or convoys[u] > 0 or barges[u] > 0)
+                    for u in range(self.n)
+                ]
+            held = sum(holding[u] for u in mine)
             pool = self.berths[k] * self.rate * dt
             for u in waiting:
                 if pool <= 0:
@@ -579,6 +736,8 @@ class Transit:
 
     def _fly(self, hour: float, dt: float, working: np.ndarray) -> None:
         """Flights land at working airfields, one serial's personnel after another's."""
+        if not self._flying:
+            return  # every serial's personnel have landed
         cfg = self.cfg
         due = (self.arrival <= hour) & (self.pax_left > 0)
         if not due.any():
@@ -587,6 +746,7 @@ class Transit:
             for u in np.flatnonzero(due):
                 self.pax_left[u] = 0.0
                 self.joined_at[u] = self.arrival[u]
+            self._flying = bool((self.pax_left > 0).any())
             return
         for k, sites in enumerate(self.air_assets):
             queue = np.flatnonzero(due & (self.airfield_of == k))
@@ -608,42 +768,45 @@ class Transit:
                     "personnel_landed",
                     f"serial {u}: {self.personnel[u]:.0f} persons at {self.air_names[k]}",
                 )
+        self._flying = bool((self.pax_left > 0).any())
 
-    def _passable(self, service: np.ndarray) -> np.ndarray:
-        """Per place, whether energy and telecom service allow movement (once per step)."""
-        if self._passable_at != self._now:
-            local = self._place_weights @ service[:, [ENERGY, TELECOM]]
-            self._passable_now = local.min(axis=1) >= self.cfg.min_support_service
+    def _passable(self, service: np.ndarray) -> list[bool]:
+        """Per place, whether energy and telecom service allow movement (once per step; a
+        list, read one place at a time)."""
+        if self._stale(self._passable_at):
+            local = self._place_weights @ service.take(SUPPORT_SECTORS, axis=1)
+            self._passable_now = (local.min(axis=1) >= self.cfg.min_support_service).tolist()
             self._passable_at = self._now
         return self._passable_now
 
-    def _rail_line(self, route: list[int], working: np.ndarray, passable: np.ndarray) -> int:
+    def _rail_line(self, route: list[int], working: np.ndarray, passable: list[bool]) -> int:
         """The line a train of ``route`` can take now (PRIMARY, REROUTE) or -1: each province
         needs its primary line (all of the Montzen line's sections, or a share of the ordinary
         network's), or else a share of its ordinary network, the reroute."""
         line = PRIMARY
+        counts, sizes = self._corridors(working), self._group_sizes
         for p in route:
             if not passable[p]:
                 return -1
-            if self.rail[p].size and working[self.rail[p]].sum() >= self.rail_needed[p]:
+            if sizes[4 * p] and counts[4 * p] >= self.rail_needed[p]:
                 continue
-            alt = self.rail_alt[p]
-            if alt.size and working[alt].sum() >= self.alt_needed[p]:
+            if sizes[4 * p + 1] and counts[4 * p + 1] >= self.alt_needed[p]:
                 line = REROUTE
                 continue
             return -1
         return line
 
-    def _road_detours(self, route: list[int], working: np.ndarray, passable: np.ndarray) -> int:
+    def _road_detours(self, route: list[int], working: np.ndarray, passable: list[bool]) -> int:
         """Provinces of ``route`` a convoy must cross on the ordinary motorways, or -1 if one
         is impassable."""
         detours = 0
+        counts = self._corridors(working)
         for p in route:
             if not passable[p]:
                 return -1
-            if self.road[p].size and working[self.road[p]].any():
+            if counts[4 * p + 2]:  # some eastern motorway section works (0 if none)
                 continue
-            if self.road_alt[p].size and working[self.road_alt[p]].any():
+            if counts[4 * p + 3]:
                 detours += 1
                 continue
             return -1
@@ -655,8 +818,8 @@ class Transit:
         dt: float,
         working: np.ndarray,
         service: np.ndarray,
-        order: np.ndarray,
-        flow: np.ndarray,
+        order: list[int],
+        flow: list[int],
         credit: np.ndarray,
     ) -> np.ndarray:
         """Trains leave while paths last: the serials' (``order``), then the sustainment trains
@@ -665,63 +828,98 @@ class Transit:
         paths across the border (``rail_paths_per_day``); a train on the reroute also takes one of
         the reroute's own, fewer paths, so a cut never adds capacity. Returns the paths'
         credit (``credit``: primary, reroute) after the step."""
+        # The credits are a handful of floats: they are worked on as Python floats (the same
+        # IEEE operations as numpy's, element by element) and handed back as arrays.
         cfg = self.cfg
-        waiting = order[self.trains_left[order] > 0]
-        if order.size:  # the serials' trains are loaded at their port's military terminals
+        trains = self.trains_left.tolist() if order else []
+        waiting = [u for u in order if trains[u] > 0]
+        rates, rate = self._rail_rates(dt)
+        railhead: list[float] | None = None
+        if order:  # the serials' trains are loaded at their port's military terminals
             # Loaded trains wait on the sidings for a path, up to the trains still to load.
-            loads = self.berths * cfg.railhead_trains_per_day / 24.0 * dt
-            to_load = np.bincount(
-                self.port_of[waiting], self.trains_left[waiting], minlength=len(self.berths)
-            )
-            self.railhead_credit = np.minimum(self.railhead_credit + loads, np.maximum(to_load, 1))
-        rates = np.array([cfg.rail_paths_per_day, cfg.reroute_paths_per_day]) / 24.0 * dt
-        if not waiting.size and not flow.size:
+            loads = self._railhead_loads(dt)
+            to_load = [0.0] * len(loads)  # np.bincount's sums, in the same order
+            for u in waiting:
+                to_load[self._port_list[u]] += float(trains[u])
+            railhead = [
+                min(c + load, max(n, 1.0))
+                for c, load, n in zip(self.railhead_credit.tolist(), loads, to_load, strict=True)
+            ]
+            self.railhead_credit = np.array(railhead)
+        if not waiting and not flow:
             return np.minimum(credit + rates, 1.0)
         passable = self._passable(service)
-        ports = set(self.port_of[waiting].tolist()) | set(self.flow.port[flow].tolist())
+        flow_port = self.flow.port_list
+        ports = {self._port_list[u] for u in waiting} | {flow_port[u] for u in flow}
         lines = {k: self._rail_line(self.route_places[k], working, passable) for k in ports}
-        wanted = np.zeros(2, dtype=bool)  # paths unused while nothing waits for them are lost
+        wanted = [False, False]  # paths unused while nothing waits for them are lost
         for k in lines.values():
             if k >= 0:
                 wanted[k] = True
-        credit = np.where(wanted, credit + rates, np.minimum(credit + rates, 1.0))
+        paths = [
+            c + r if want else min(c + r, 1.0)
+            for c, r, want in zip(credit.tolist(), rate, wanted, strict=True)
+        ]
         for u in waiting:
-            line = lines[int(self.port_of[u])]
+            if paths[PRIMARY] < 1.0:
+                break  # no path left this step (credit only falls below)
+            k = self._port_list[u]
+            line = lines[k]
             if line < 0:
                 continue
-            count, k = 0, int(self.port_of[u])
-            pieces = 0
+            assert railhead is not None  # waiting serials come from order
+            count = pieces = 0
             while (
-                credit[PRIMARY] >= 1.0
-                and credit[line] >= 1.0
-                and self.railhead_credit[k] >= 1.0
+                paths[PRIMARY] >= 1.0
+                and paths[line] >= 1.0
+                and railhead[k] >= 1.0
                 and self.trains_left[u] > 0
             ):
-                credit[PRIMARY] -= 1.0
-                self.railhead_credit[k] -= 1.0
+                paths[PRIMARY] -= 1.0
+                railhead[k] -= 1.0
                 if line == REROUTE:
-                    credit[REROUTE] -= 1.0
+                    paths[REROUTE] -= 1.0
                     self.reroutes += 1
                 load = int(min(cfg.tracked_per_train, self.tracked_left[u]))
                 self.tracked_left[u] -= load
                 self.trains_left[u] -= 1
                 count, pieces = count + 1, pieces + load
             if count:
+                self.railhead_credit = np.array(railhead)
                 extra = cfg.reroute_extra_hours if line == REROUTE else 0.0
                 at = hour + self.rail_hours[u] + extra
                 self._depart(u, at, "train", count, pieces, f"{LINE_NAMES[line]} line")
         for u in flow:  # sustainment: on the paths no waiting serial train could take
-            k = int(self.flow.port[u])
+            if paths[PRIMARY] < 1.0:
+                break  # no path left this step
+            k = flow_port[u]
             line = lines[k]
-            if line < 0 or credit[PRIMARY] < 1.0 or credit[line] < 1.0:
+            if line < 0 or paths[line] < 1.0:
                 continue
-            credit[PRIMARY] -= 1.0
-            credit[REROUTE] -= 1.0 if line == REROUTE else 0.0
+            paths[PRIMARY] -= 1.0
+            paths[REROUTE] -= 1.0 if line == REROUTE else 0.0
             extra = cfg.reroute_extra_hours if line == REROUTE else 0.0
-            self._send(int(u), hour, len(self.route_places[k]) * cfg.rail_leg_hours + extra)
+            self._send(u, hour, len(self.route_places[k]) * cfg.rail_leg_hours + extra)
         # A path no train took this step is lost (a cut line does not bank its paths for a
         # burst after the repair); only the fraction of the next path carries over.
-        return np.minimum(credit, np.maximum(rates, 1.0))
+        return np.array([min(c, max(r, 1.0)) for c, r in zip(paths, rate, strict=True)])
+
+    def _rail_rates(self, dt: float) -> tuple[np.ndarray, list[float]]:
+        """The paths' accrual per step (primary, reroute), as an array and as floats."""
+        cached = self._path_rates.get(dt)
+        if cached is None:
+            cfg = self.cfg
+            rates = np.array([cfg.rail_paths_per_day, cfg.reroute_paths_per_day]) / 24.0 * dt
+            cached = self._path_rates[dt] = (rates, rates.tolist())
+        return cached
+
+    def _railhead_loads(self, dt: float) -> list[float]:
+        """Trains each port's terminals load in a step."""
+        loads = self._terminal_loads.get(dt)
+        if loads is None:
+            loads = self.berths * self.cfg.railhead_trains_per_day / 24.0 * dt
+            loads = self._terminal_loads[dt] = loads.tolist()
+        return loads
 
     def _road(
         self,
@@ -729,37 +927,43 @@ class Transit:
         dt: float,
         working: np.ndarray,
         service: np.ndarray,
-        order: np.ndarray,
-        flow: np.ndarray,
+        order: list[int],
+        flow: list[int],
         credit: np.ndarray,
     ) -> np.ndarray:
         """Convoys leave in the night window while their route's slots last: the serials'
         (``order``), then the sustainment convoys ``flow`` on the slots they left. Returns the
         slots' credit per route (``credit``) after the step."""
         cfg = self.cfg
-        credit = credit.copy()
-        gain = cfg.convoy_slots_per_hour * dt
         in_window = self._in_window(hour)
         if not in_window:  # no convoy leaves, no slot accrues
             return np.minimum(credit, 1.0)
-        waiting = order[self.convoys_left[order] > 0]
+        gain = cfg.convoy_slots_per_hour * dt
+        convoys = self.convoys_left.tolist() if order else []
+        waiting = [u for u in order if convoys[u] > 0]
+        if not waiting and not flow:  # every route's slots accrue, up to one
+            return np.minimum(credit + gain, 1.0)
+        # The slots' credit is a few floats: worked on as Python floats (the same IEEE
+        # operations as numpy's, element by element) and handed back as an array.
+        slots = credit.tolist()
+        flow_port = self.flow.port_list
         for k in range(len(self.port_names)):
-            mine = waiting[self.port_of[waiting] == k]
-            theirs = flow[self.flow.port[flow] == k] if flow.size else flow
-            if not in_window or not (mine.size or theirs.size):
-                credit[k] = min(credit[k] + (gain if in_window else 0), 1.0)
+            mine = [u for u in waiting if self._port_list[u] == k]
+            theirs = [u for u in flow if flow_port[u] == k]
+            if not (mine or theirs):
+                slots[k] = min(slots[k] + gain, 1.0)
                 continue
             detours = self._road_detours(self.route_places[k], working, self._passable(service))
             if detours < 0:
-                credit[k] = min(credit[k], 1.0)
+                slots[k] = min(slots[k], 1.0)
                 continue
-            credit[k] += gain
+            slots[k] += gain
             how = f"{detours} provinces on ordinary motorways" if detours else "motorways"
             bridges: bool | None = None  # whether the exceptional transports' route is open
             for u in mine:
                 count = pieces = 0
-                while credit[k] >= 1.0 and self.convoys_left[u] > self.exceptional_left[u]:
-                    credit[k] -= 1.0
+                while slots[k] >= 1.0 and self.convoys_left[u] > self.exceptional_left[u]:
+                    slots[k] -= 1.0
                     load = int(min(cfg.convoy_vehicles, self.wheeled_left[u]))
                     self.wheeled_left[u] -= load
                     self.convoys_left[u] -= 1
@@ -768,36 +972,38 @@ class Transit:
                 if count:
                     self.detours += count if detours else 0
                     self._depart(u, at, "convoy", count, pieces, how)
-                if not self.exceptional_left[u] or credit[k] < 1.0:
+                if not self.exceptional_left[u] or slots[k] < 1.0:
                     continue
                 if bridges is None:
                     bridges = self._bridges_open(self.route_places[k], working)
                 if bridges:
-                    self._exceptional(u, at, credit, k, how)
+                    self._exceptional(u, at, slots, k, how)
                 else:
                     self._exceptional(
-                        u, at + cfg.exceptional_detour_hours, credit, k, "heavy-bridge detour"
+                        u, at + cfg.exceptional_detour_hours, slots, k, "heavy-bridge detour"
                     )
             travel = (
                 len(self.route_places[k]) * cfg.road_leg_hours + detours * cfg.road_detour_hours
             )
             for u in theirs:  # sustainment: on the slots the serials left
-                if credit[k] < 1.0:
+                if slots[k] < 1.0:
                     break
-                credit[k] -= 1.0
-                self._send(int(u), hour, travel)
+                slots[k] -= 1.0
+                self._send(u, hour, travel)
         # A slot no convoy took this step is lost; only the fraction of the next carries over.
-        return np.minimum(credit, max(gain, 1.0))
+        most = max(gain, 1.0)
+        return np.array([min(c, most) for c in slots])
 
-    def _barge(self, hour: float, dt: float, working: np.ndarray, order: np.ndarray) -> None:
+    def _barge(self, hour: float, dt: float, working: np.ndarray, order: list[int]) -> None:
         """Barges leave up the Albert Canal while its locks pass them (``barges_per_day``,
         a credit like the paths) and every lock works. While a lock is out, the pieces still
         waiting for a barge go by road instead, in ordinary convoys: the canal is an option for
         wheeled pieces and containers, and a lock's repair takes days."""
         cfg = self.cfg
-        waiting = order[self.barges_left[order] > 0]
+        barges = self.barges_left.tolist() if order else []
+        waiting = [u for u in order if barges[u] > 0]
         gain = cfg.barges_per_day / 24.0 * dt
-        if waiting.size and self.locks.size and not working[self.locks].all():
+        if waiting and self.locks.size and not working[self.locks].all():
             for u in waiting:
                 extra = -(-int(self.barge_pieces_left[u]) // cfg.convoy_vehicles)
                 self.wheeled_left[u] += self.barge_pieces_left[u]
@@ -806,8 +1012,9 @@ class Transit:
                 self.barges[u] -= self.barges_left[u]
                 self.barge_pieces_left[u] = self.barges_left[u] = 0
             self._changed = True
-            waiting = waiting[:0]
-        if not waiting.size:
+            self._some_empty = self._any_empty()
+            waiting = []
+        if not waiting:
             self.barge_credit = min(self.barge_credit + gain, 1.0)
             return
         self.barge_credit += gain
@@ -826,9 +1033,10 @@ class Transit:
 
     def _bridges_open(self, route: list[int], working: np.ndarray) -> bool:
         """Whether every heavy_bridge of ``route`` works (the exceptional transports' route)."""
-        return all(working[self.bridges[p]].all() for p in route)
+        counts, sizes, base = self._corridors(working), self._group_sizes, 4 * len(self.place_names)
+        return all(counts[base + p] == sizes[base + p] for p in route)
 
-    def _exceptional(self, u: int, at: float, credit: np.ndarray, k: int, how: str) -> None:
+    def _exceptional(self, u: int, at: float, credit: list[float], k: int, how: str) -> None:
         """Serial ``u``'s exceptional-transport convoys leave on the slots left (``credit`` of
         route ``k``), to cross at ``at``."""
         count = pieces = 0
@@ -845,19 +1053,21 @@ class Transit:
         """Sustainment consignment ``u`` leaves now, ``travel`` hours on the way."""
         flow = self.flow
         flow.depart(u, hour, travel)
-        self._sent[flow.direction[u], flow.mode[u]] += 1
-        self._sent[flow.direction[u], 2] += flow.tonnes[u]
+        sent = self._sent[flow.direction[u]]
+        sent[flow.mode[u]] += 1
+        sent[2] += float(flow.tonnes[u])
         self._sending = True
 
     def _report_flow(self) -> None:
         """One event per direction and step in which sustainment trains or convoys left."""
-        for d in np.flatnonzero(self._sent[:, 2] > 0):
-            trains, convoys, tonnes = self._sent[d]
+        for d, (trains, convoys, tonnes) in enumerate(self._sent):
+            if not tonnes > 0:
+                continue
             self._emit(
                 "sustainment_departed",
                 f"{DIRECTIONS[d]}: {trains:.0f} trains, {convoys:.0f} convoys, {tonnes:.0f} t",
             )
-        self._sent[:] = 0.0
+        self._sent = [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
         self._sending = False
 
     def _depart(self, u: int, at: float, kind: str, count: int, pieces: int, how: str) -> None:
@@ -876,19 +1086,47 @@ class Transit:
         Spread over a place's regions in proportion to their population, so every region of
         the place sees the same relative load."""
         out = np.zeros((len(population), len(SECTOR_INDEX)))
-        persons = np.zeros(len(self.place_names))
+        persons = [0.0] * len(self.place_names)  # summed in the same order as an array's
         landed = self.started & np.isnan(self.crossed_at)
         per = self.cfg.personnel_per_serial * self.cfg.support_persons_per_personnel
-        for u in np.flatnonzero(landed):
+        trains, convoys, barges = (
+            self.trains_left.tolist(),
+            self.convoys_left.tolist(),
+            self.barges_left.tolist(),
+        )
+        for u in np.flatnonzero(landed).tolist():
             route = self.routes[u]
-            if self.trains_left[u] > 0 or self.convoys_left[u] > 0 or self.barges_left[u] > 0:
+            if trains[u] > 0 or convoys[u] > 0 or barges[u] > 0:
                 persons[route[0]] += per
             else:
-                persons[route] += per / len(route)
-        for p in np.flatnonzero(persons):
-            regions = self.place_regions[p]
-            out[regions, FOOD_WATER] = out[regions, HEALTH] = persons[p] / population[regions].sum()
+                share = per / len(route)
+                for p in dict.fromkeys(route):  # each place once, as persons[route] += share
+                    persons[p] += share
+        # Per region, the load: built as floats, then written to both columns at once (the
+        # places in order, as the arrays' assignments would).
+        load, residents = [0.0] * len(population), self._place_population(population)
+        for p, n in enumerate(persons):
+            if n:
+                share = n / residents[p]
+                for r in self._place_region_lists[p]:
+                    load[r] = share
+        out[:, FOOD_WATER] = out[:, HEALTH] = load
         return out
+
+    def _place_population(self, population: np.ndarray) -> list[np.floating]:
+        """Per place, the population of its regions (summed once per population given)."""
+        key = population.tobytes()
+        if key != self._residents_key:
+            self._residents = [population[r].sum() for r in self.place_regions]
+            self._residents_key = key
+        return self._residents
+
+    def delivered_count(self, end_hour: float) -> int:
+        """How many serials :meth:`delivered` counts by ``end_hour`` (all of them once every
+        serial has crossed: each crossed at its last crossing, by the last step)."""
+        if not self._undelivered and end_hour >= self._now:
+            return self.n
+        return int(np.count_nonzero(~np.isnan(self.delivered(end_hour))))
 
     def delivered(self, end_hour: float) -> np.ndarray:
         """Hour each serial was delivered by ``end_hour`` (NaN if not)."""
@@ -910,15 +1148,14 @@ class Transit:
         """This movement and its sustainment flow run to ``end_hour`` with every asset
         working and full service."""
         twin = Transit(self.cfg, self.world, self.horizon, dt_hours=self._learnt)
+        twin._fixed_inputs = True  # every asset working, full service, at every step
         if self.dt_hours is not None:
             twin.dt_hours = self.dt_hours
         dt = float(twin.dt_hours or 1.0)
         working = np.ones(self.world.n_assets, dtype=bool)
         service = np.ones((self.world.regions.n, len(SECTOR_INDEX)))
         hour = np.floor(self.arrival.min() / dt) * dt
-        while hour < end_hour and (
-            twin.under_way or np.isnan(twin.crossed_at).any() or twin.flow.active(hour)
-        ):
+        while hour < end_hour and (twin.under_way or twin._undelivered or twin.flow.active(hour)):
             twin.step(hour, working, service)
             hour += dt
         return twin

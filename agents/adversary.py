@@ -8,6 +8,7 @@ experiment differs from another only through what its mitigation changed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import mesa
@@ -18,6 +19,7 @@ from abm.vocabulary import ACTIONS
 
 if TYPE_CHECKING:
     from abm.interfaces import ModelView
+    from abm.population import PopulationLayer
 
 #: Uniform draws a cell takes at every step it acts (fixed, so the layout never shifts).
 DRAWS = 8
@@ -27,7 +29,8 @@ SABOTAGE = ACTIONS.index("sabotage")
 def choose(weights: np.ndarray, u: float) -> int:
     """Index drawn with probability proportional to ``weights`` by inverse CDF at ``u``."""
     cdf = np.cumsum(weights)
-    return int(np.searchsorted(cdf, u * cdf[-1], side="right").clip(0, len(weights) - 1))
+    index = int(np.searchsorted(cdf, u * cdf[-1], side="right"))
+    return min(max(index, 0), len(weights) - 1)  # as .clip(0, n - 1), without numpy's
 
 
 class AdversaryCell(mesa.Agent):
@@ -67,6 +70,11 @@ class AdversaryCell(mesa.Agent):
         #: recruits (coupling ``local_recruits``).
         self._groups = np.flatnonzero(np.isin(groups.region, self.regions))
         self._group_weights = groups.size[self._groups] / groups.size[self._groups].sum()
+        #: Whether it can sabotage (only such a cell recruits), read every step.
+        self._sabotages = bool(self.skill[SABOTAGE] > 0)
+        #: The action costs its cheapest action was found from (:meth:`_cheapest`).
+        self._costs_seen: np.ndarray | None = None
+        self._cheapest_cost = float("inf")
 
     @property
     def budget(self) -> float:
@@ -90,8 +98,18 @@ class AdversaryCell(mesa.Agent):
 
     def can_act(self) -> bool:
         """Active, and able to pay for at least one of its actions."""
+        campaign, row = self.model.campaign, self.index
+        # some action it has the skill for costs no more than its budget: the cheapest does
+        return bool(campaign.active[row]) and float(campaign.budget[row]) >= self._cheapest()
+
+    def _cheapest(self) -> float:
+        """The cost of its cheapest action (inf: it has none), per the script's costs."""
         costs = self.model.script.action_costs
-        return self.active and bool(np.any((self.skill > 0) & (costs <= self.budget)))
+        if self._costs_seen is not costs:
+            skilled = costs[self.skill > 0]
+            self._cheapest_cost = float(skilled.min()) if skilled.size else float("inf")
+            self._costs_seen = costs
+        return self._cheapest_cost
 
     def act(self, gen: np.random.Generator) -> None:
         """Take one action: choose its type, target it, try it, learn, and risk exposure."""
@@ -138,23 +156,56 @@ class AdversaryCell(mesa.Agent):
         self._risk_exposure(action, u)
 
     # ---------------------------------------------------------------- local recruits
-    def trust_lost(self) -> float:
-        """Trust lost in its regions: population-weighted initial trust minus trust now (only
-        losses count: a group whose trust rose gives no recruits)."""
-        people = self.model.people
-        lost = people.groups.trust0[self._groups] - people.state.trust[self._groups]
-        return float(np.clip(lost, 0.0, None) @ self._group_weights)
+    @staticmethod
+    def trust_losses(people: PopulationLayer) -> np.ndarray:
+        """Per group, trust lost since the start (initial trust minus trust now, losses only):
+        computed once a step for every cell's recruiting (:meth:`trust_lost`)."""
+        return np.maximum(people.groups.trust0 - people.state.trust, 0.0)
 
-    def recruit(self, strength: float, dt: float) -> None:
+    def trust_lost(self, losses: np.ndarray | None = None) -> float:
+        """Trust lost in its regions: population-weighted initial trust minus trust now (only
+        losses count: a group whose trust rose gives no recruits).
+
+        Args:
+            losses: Per group of the world, :meth:`trust_losses` now (computed if omitted).
+        """
+        if losses is None:
+            losses = self.trust_losses(self.model.people)
+        return float(losses[self._groups].dot(self._group_weights))  # as @, quicker
+
+    def recruit(self, strength: float, dt: float, losses: np.ndarray | None = None) -> None:
         """While active and able to sabotage, gain ``strength`` action points per day per unit
         of trust lost in its regions, from local recruits (coupling ``local_recruits``): people
-        whose trust has fallen are easier to hire, online, for paid sabotage."""
+        whose trust has fallen are easier to hire, online, for paid sabotage. ``losses``: as
+        for :meth:`trust_lost`."""
         campaign, row = self.model.campaign, self.index
-        if not campaign.active[row] or self.skill[SABOTAGE] <= 0:
+        if not self._sabotages or not campaign.active[row]:
             return
-        gained = strength * self.trust_lost() * dt / 24.0
+        gained = strength * self.trust_lost(losses) * dt / 24.0
         campaign.recruits[row] += gained
         campaign.recruited[row] += gained
+
+    @staticmethod
+    def recruit_all(cells: Sequence[AdversaryCell], strength: float, dt: float) -> None:
+        """Every cell's :meth:`recruit` in one go, as the model does once a step: the trust
+        losses computed once, the points added to all rows at once (a cell that does not
+        recruit adds 0.0, which leaves its points as they are)."""
+        if not cells:
+            return
+        model = cells[0].model
+        campaign = model.campaign
+        active = campaign.active.tolist()
+        losses: np.ndarray | None = None
+        gained = [0.0] * len(active)
+        for cell in cells:
+            if cell._sabotages and active[cell.index]:
+                if losses is None:
+                    losses = AdversaryCell.trust_losses(model.people)
+                gained[cell.index] = strength * cell.trust_lost(losses) * dt / 24.0
+        if losses is not None:
+            points = np.array(gained)
+            campaign.recruits += points
+            campaign.recruited += points
 
     def proxies_can_act(self) -> bool:
         """Active, and its recruits have the points for a sabotage."""

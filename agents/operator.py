@@ -131,7 +131,7 @@ def dispatch_crews(
     world: World,
     hour: float,
     dt: float,
-    slowdown: np.ndarray | None = None,
+    slowdown: np.ndarray | RepairSlowdown | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The repair phase: free crews go to damaged assets they can reach; due repairs finish.
 
@@ -148,7 +148,8 @@ def dispatch_crews(
         hour: Start of the step.
         dt: Hours per step.
         slowdown: Per asset, the factor (>= 1) by which work on its repair is slower this
-            step; None: repairs take the hours drawn at the damage.
+            step (an array, or a :class:`RepairSlowdown` to reuse its delays from step to
+            step); None: repairs take the hours drawn at the damage.
 
     Returns:
         ``(started, done)``: assets whose repair started, and assets repaired, this step.
@@ -156,11 +157,29 @@ def dispatch_crews(
     started = np.zeros(0, dtype=np.int64)
     if not assets.damaged.any():
         return started, started
-    reachable = (hour >= assets.damaged_at + operators.response_hours[world.asset_operator]) & (
-        hour >= assets.parts_at
-    )
-    waiting = assets.damaged & ~assets.in_repair & reachable
-    if waiting.any():
+    # Only damaged assets no crew works on can be waiting: test those alone (few of many),
+    # and only from the first hour one of them can be reached (kept while they and the
+    # response hours stay the same: their damage and parts hours do not change meanwhile).
+    idle_now = assets.damaged & ~assets.in_repair
+    key = (idle_now.tobytes(), operators.response_hours.tobytes())
+    cache = assets.waiting_cache
+    if cache is None or cache[0] != key:
+        idle = idle_now.nonzero()[0]
+        response = assets.damaged_at[idle] + operators.response_hours[world.asset_operator[idle]]
+        ready = np.maximum(response, assets.parts_at[idle])  # nan: never (as below)
+        cache = assets.waiting_cache = (key, idle, float(np.fmin.reduce(ready, initial=np.inf)))
+    _, idle, first_ready = cache
+    if hour >= first_ready:
+        owner = world.asset_operator[idle]
+        reachable = (hour >= assets.damaged_at[idle] + operators.response_hours[owner]) & (
+            hour >= assets.parts_at[idle]
+        )
+        idle = idle[reachable]
+    else:
+        idle = idle[:0]
+    if idle.size:
+        waiting = np.zeros(len(assets.damaged), dtype=bool)
+        waiting[idle] = True
         busy = np.bincount(world.asset_operator[assets.in_repair], minlength=world.operators.n)
         started = assign_repairs(
             waiting,
@@ -174,9 +193,46 @@ def dispatch_crews(
             _track_crews(operators, world, busy, started, assets.damaged_at, hour)
     if slowdown is not None and assets.in_repair.any():
         # this step's work is dt / slowdown: the end moves back by the rest
-        busy_now = assets.in_repair
-        assets.repair_end[busy_now] += dt * (1.0 - 1.0 / slowdown[busy_now])
+        if not isinstance(slowdown, RepairSlowdown):
+            slowdown = RepairSlowdown(slowdown)
+        busy, delay, earlier = slowdown.delays(assets.in_repair, dt)
+        assets.repair_end[busy] += delay
+        if earlier:  # a factor below 1: some repair ends sooner than the bound said
+            assets.repairs_end_from = min(
+                assets.repairs_end_from, float(assets.repair_end[busy].min())
+            )
     return started, assets.finish_repairs(hour + dt)
+
+
+class RepairSlowdown:
+    """Per asset, the factor by which work on its repair is slower now
+    (:func:`repair_slowdown`), with what it adds to the repairs under way each step.
+
+    The added hours depend only on the factors, the repairs under way and the step, which
+    stay the same over many steps: they are computed again only when those change.
+
+    Args:
+        factor: Per asset, the factor (read, not copied: do not change it).
+    """
+
+    def __init__(self, factor: np.ndarray) -> None:
+        self.factor = factor
+        self._key: tuple[bytes, float] | None = None
+        self._delays: tuple[np.ndarray, np.ndarray, bool] = (
+            np.zeros(0, np.int64),
+            np.zeros(0),
+            False,
+        )
+
+    def delays(self, in_repair: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray, bool]:
+        """``(busy, delay, earlier)``: the assets under repair, the hours their repair's end
+        moves back this step (``dt (1 - 1 / factor)``), and whether any moves earlier."""
+        key = (in_repair.tobytes(), dt)
+        if key != self._key:
+            busy = in_repair.nonzero()[0]
+            delay = dt * (1.0 - 1.0 / self.factor[busy])
+            self._key, self._delays = key, (busy, delay, bool((delay < 0).any()))
+        return self._delays
 
 
 TELECOM = SECTOR_INDEX["telecom"]

@@ -57,6 +57,12 @@ class CrisisCentre(Responder):
         self._scripted = model.script.incident_hours()
         self._attacks: list[tuple[float, int]] = []
         self._attacks_seen = 0
+        #: The operators' crews and surge share after the last call for surge crews: while
+        #: they are the same, the call would change nothing (see :meth:`apply_measures`).
+        self._surge_key: tuple[bytes, bytes, float] | None = None
+        #: The stockpile and the released flags after the last release: while they are the
+        #: same, releasing again changes nothing.
+        self._release_key: tuple[bytes, bytes] | None = None
 
     @property
     def active(self) -> bool:
@@ -103,7 +109,7 @@ class CrisisCentre(Responder):
     def _count_attacks(self) -> None:
         """Note the successful attacks since the last step (for :meth:`incidents`)."""
         c = self.model.campaign
-        seen = int(c.successes.sum()) + int(c.proxy_successes)
+        seen = int(np.add.reduce(c.successes)) + int(c.proxy_successes)
         if seen > self._attacks_seen:
             self._attacks.append((self.model.hour, seen - self._attacks_seen))
             self._attacks_seen = seen
@@ -123,9 +129,11 @@ class CrisisCentre(Responder):
     def observe(self) -> None:
         """Raise the alert on degraded service or a successful attack; decide, more slowly while
         the state is hit and while incidents pile up; activate."""
+        self._count_attacks()
+        if self.activation_hour is not None and self.unaided_activation_hour is not None:
+            return  # decided, and the unaided decision too: nothing left to observe
         m, r = self.model, self.model.cfg.responders
         inoperability = m.sectors.inoperability
-        self._count_attacks()
         if self.alert_hour is None:
             attacked = bool(m.campaign.successes.any()) or bool(m.campaign.proxy_successes > 0)
             national = 1.0 - m.population_share @ inoperability
@@ -164,13 +172,21 @@ class CrisisCentre(Responder):
         (each up to what is available)."""
         m = self.model
         res = m.responses
-        res.released |= res.stockpile > 0
+        if (res.stockpile.tobytes(), res.released.tobytes()) != self._release_key:
+            res.released |= res.stockpile > 0
+            self._release_key = (res.stockpile.tobytes(), res.released.tobytes())
         if res.released[ENERGY] and res.stock_left[ENERGY] > 0:
             self.refuel_generators()
         ops = m.operators
+        # Once called, the surge is called again only if crews or the share changed: with the
+        # same standing crews the target is the same, and the surge crews already reach it.
+        key = (ops.crews.tobytes(), ops.surge_crews.tobytes(), float(res.surge_share))
+        if key == self._surge_key:
+            return
         target = np.ceil(ops.standing_crews * res.surge_share).astype(np.int64)
         if np.any(target > ops.surge_crews):
             ops.call_surge(target)
+        self._surge_key = (ops.crews.tobytes(), ops.surge_crews.tobytes(), float(res.surge_share))
 
     def supply_from_stock(
         self, capacity: np.ndarray, demand: np.ndarray, subs: Subservices | None = None
@@ -299,6 +315,13 @@ class Defence(Responder):
 class SecurityServices(Responder):
     """Find and dismantle active cells, at a rate per hour that intelligence raises."""
 
+    def __init__(self, model: ModelView) -> None:
+        super().__init__(model)
+        #: Which operators had an intruder inside at the last search, and the share of each
+        #: region's telecom capacity under an intruder then (None: no intruder).
+        self._intruded_key: bytes | None = None
+        self._telecom: np.ndarray | None = None
+
     @property
     def find_rate(self) -> float:
         """Chance per hour of finding each active cell."""
@@ -314,28 +337,40 @@ class SecurityServices(Responder):
         if not coupling.enabled:
             return 1.0
         intruded = m.operators.intruded_until > m.hour
-        if not intruded.any():
+        key = intruded.tobytes()
+        if key != self._intruded_key:  # the operators with an intruder inside changed
+            self._intruded_key = key
+            self._telecom = m.telecom_intrusion(intruded) if np.count_nonzero(intruded) else None
+        if self._telecom is None:
             return 1.0
-        telecom = float(m.population_share @ m.telecom_intrusion(intruded))
+        telecom = float(m.population_share @ self._telecom)
         return 1.0 + coupling.strength * telecom
+
+    def searching(self) -> bool:
+        """Whether :meth:`search` has anything to do: cells at large and a find rate. When
+        not, the model does not even position the ``security`` stream (no draw is used)."""
+        m = self.model
+        return bool(m.script.cell_names) and bool(np.count_nonzero(m.campaign.active))
 
     def search(self, gen: np.random.Generator) -> None:
         """Each active cell is found with the chance the find rate gives over the step (one
         draw per cell, whether or not it is active, so the layout never shifts)."""
         m = self.model
         names = m.script.cell_names
-        if not names or self.find_rate <= 0:
-            return
         rate = self.find_rate
+        if not names or rate <= 0:
+            return
+        campaign = m.campaign
+        if not np.count_nonzero(campaign.active):
+            return  # no cell at large: no draw would be used
         if m.cfg.couplings.cyber_slows_repair.enabled:
             rate = rate / self.cyber_slowdown()
         p = -math.expm1(-rate * m.dt)
         u = gen.random(len(names))
-        campaign = m.campaign
-        if campaign.active.any():  # usage (levers' engagement): a search with cells at large
-            m.responses.search_until[...] = m.hour
-        for k, draw in enumerate(u):
-            if campaign.active[k] and draw < p:
+        # usage (levers' engagement): a search with cells at large
+        m.responses.search_until[...] = m.hour
+        for k, draw in enumerate(u.tolist()):
+            if draw < p and campaign.active[k]:  # a find is rare: test it first
                 campaign.active[k] = False
                 campaign.cells_found += 1
                 m.log_event("cell_dismantled", -1, f"{names[k]} found by the security services")
@@ -359,8 +394,10 @@ class StrategicCommunication(Responder):
     def act(self) -> None:
         m = self.model
         res = m.responses
-        res.stifling_multiplier[...] = 1.0 + res.counter_messaging
+        stifling = 1.0 + float(res.counter_messaging)
+        if float(res.stifling_multiplier) != stifling:  # set once (or when the effort changes)
+            res.stifling_multiplier[...] = stifling
         # usage (levers' engagement): rebuttals in force while a narrative spreads
-        if res.counter_messaging > 0 and (m.people.spreader > SPREADING).any():
+        if res.counter_messaging > 0 and np.count_nonzero(m.people.spreader > SPREADING):
             res.messaging_from[...] = min(float(res.messaging_from), m.hour)
             res.messaging_until[...] = m.hour

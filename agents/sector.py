@@ -50,6 +50,16 @@ class SectorAgent(mesa.Agent):
         return float(self.model.loss[self.index])
 
 
-def direct_inoperability(capacity: np.ndarray, demand: np.ndarray) -> np.ndarray:
-    """c* = 1 - min(1, capacity / demand), elementwise (DESIGN.md section 3)."""
-    return 1.0 - np.minimum(1.0, capacity / demand)
+def direct_inoperability(capacity: np.ndarray, demand: np.ndarray, out: bool = False) -> np.ndarray:
+    """c* = 1 - min(1, capacity / demand), elementwise (DESIGN.md section 3); with ``out``,
+    computed in ``demand``'s place (a scratch array: fewer allocations in the hot path)."""
+    if not out:
+        return 1.0 - np.minimum(1.0, capacity / demand)
+    np.divide(capacity, demand, out=demand)
+    np.minimum(_ONE, demand, out=demand)
+    return np.subtract(_ONE, demand, out=demand)
+
+
+#: 1.0 as a read-only 0-d array (a ufunc takes it faster than a Python float; same numbers).
+_ONE = np.array(1.0)
+_ONE.setflags(write=False)

@@ -103,3 +103,58 @@ def test_fixed_point_is_consistent_on_a_random_graph():
     assert np.array_equal(working, intact & met)
     # and it is the greatest such set: every working set obeying the rule lies inside it
     assert not np.any(working & ~intact)
+
+
+def test_network_cascade_and_intact_assets_equal_a_fresh_computation_every_step():
+    """AssetNetwork.cascade reuses the last fixed point while its inputs are unchanged, and
+    AssetState.intact_now its last answer while no compromise ends: through a campaign, both
+    must equal what is computed from scratch, and backups drain the same."""
+    from abm.model import HybridThreatModel
+
+    m = HybridThreatModel(scenario="most_likely_enemy", rng=2, horizon_days=4)
+    w, a = m.world, m.assets
+    cascade = m.network.cascade
+    checked = []
+
+    def checked_cascade(assets, hour, dt):
+        intact = ~(a.damaged | (a.compromised_until > hour))
+        assert np.array_equal(a.intact_now(hour), intact)
+        working, supplied = working_fixed_point(
+            intact, w.need_asset, a.backup_left > 0, w.edge_need, w.edge_supplier
+        )
+        left = a.backup_left.copy()
+        if intact.all():
+            working, supplied = np.ones_like(working), np.ones_like(supplied)
+        on_backup = working[w.need_asset] & ~supplied
+        drain_backups(left, a.backup_capacity, on_backup, supplied, dt, m.network.recharge)
+        changed = cascade(assets, hour, dt)
+        assert np.array_equal(a.working, working)
+        assert np.array_equal(a.backup_left, left)
+        checked.append(bool(changed.size) or not intact.all())
+        return changed
+
+    m.network.cascade = checked_cascade
+    m.run_model()
+    assert any(checked), "the campaign took some asset down"
+
+
+def test_fixed_point_started_from_the_answer_for_less_damage_is_the_same():
+    """After more damage or less backup, the removals may start from the last answer (as
+    AssetNetwork.cascade does): the same working and supplied sets as from the intact set."""
+    rng = np.random.default_rng(11)
+    n, k = 300, 600
+    need_asset = rng.integers(0, n, k)
+    edge_need = np.repeat(np.arange(k), 2)
+    edge_supplier = rng.integers(0, n, 2 * k)
+    for _ in range(20):
+        intact, backup = rng.random(n) > 0.05, rng.random(k) > 0.5
+        last, _ = working_fixed_point(intact, need_asset, backup, edge_need, edge_supplier)
+        for _ in range(5):  # more damage, less backup, one step after another
+            intact = intact & (rng.random(n) > 0.05)
+            backup = backup & (rng.random(k) > 0.2)
+            cold = working_fixed_point(intact, need_asset, backup, edge_need, edge_supplier)
+            warm = working_fixed_point(
+                intact, need_asset, backup, edge_need, edge_supplier, last & intact
+            )
+            assert np.array_equal(cold[0], warm[0]) and np.array_equal(cold[1], warm[1])
+            last = cold[0]

@@ -5,9 +5,11 @@ import pytest
 
 from abm import SECTORS, HybridThreatModel, load_config
 from abm.config import CohortConfig, NarrativeSeedConfig
+from abm.displacement import Whereabouts, displace
 from abm.groups import GroupState, build_groups
-from abm.narratives import advance, never_reached_fraction
+from abm.narratives import Mixing, Workspace, advance, never_reached_fraction
 from abm.needs import meet_needs
+from abm.reception import EmergencyShelter
 from abm.world import load_regions
 
 ENERGY = SECTORS.index("energy")
@@ -233,3 +235,132 @@ def test_an_evacuation_with_nowhere_to_go_moves_nobody():
     assert left > 0
     total = people.state.home.sum() + people.state.displaced.sum()
     assert total == pytest.approx(people.groups.size.sum(), rel=1e-12)
+
+
+# ---------------------------------------------------------------- fast paths = plain forms
+def textbook_advance(ignorant, spreader, spread, stifle, meet, dt, max_rate, forget):
+    """RK4 of the narratives written plainly (fresh arrays, ``np.clip``): the form the
+    workspace of :func:`abm.narratives.advance` must equal bit for bit."""
+    bound = float(
+        np.max(spread, initial=0.0) + np.max(stifle, initial=0.0) + np.max(forget, initial=0.0)
+    )
+    n_sub = max(1, int(np.ceil(bound * dt / max_rate)))
+    h, n = dt / n_sub, ignorant.shape[0]
+
+    def rates(y):
+        i, s = y[:n], y[n : 2 * n]
+        met = meet(np.concatenate([s, 1.0 - i]))
+        new = spread * i * met[:n]
+        if np.any(np.asarray(forget) > 0):
+            di = forget * (1.0 - i) - new
+            ds = new - stifle * s * met[n:] - forget * s
+        else:
+            di, ds = -new, new - stifle * s * met[n:]
+        return np.concatenate([di, ds, new])
+
+    y = np.concatenate([ignorant, spreader, np.zeros_like(ignorant)])
+    for _ in range(n_sub):
+        k1 = rates(y)
+        k2 = rates(y + 0.5 * h * k1)
+        k3 = rates(y + 0.5 * h * k2)
+        k4 = rates(y + h * k3)
+        y = y + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    i = np.clip(y[:n], 0.0, 1.0)
+    return i, np.clip(y[n : 2 * n], 0.0, 1.0 - i), np.maximum(y[2 * n :], 0.0)
+
+
+@pytest.mark.parametrize("dt", [1.0, 2.0])
+@pytest.mark.parametrize("forget", [0.0, 0.03, "array"])
+@pytest.mark.parametrize("g", [12, 300])  # dense mixing, and the sums per region
+def test_advance_in_a_kept_workspace_is_the_textbook_scheme_bit_for_bit(dt, forget, g):
+    rng = np.random.default_rng(7)
+    n = 3
+    region = np.repeat(np.arange(g // 3), 3)
+    home = rng.random(g) * 1e4
+    mixing = Mixing(home, region, 0.8)
+    forget_rate = rng.random((n, g)) * 0.05 if forget == "array" else forget
+    i, s = 1.0 - rng.random((n, g)) * 0.2, rng.random((n, g)) * 0.02
+    work = Workspace(n, g)
+    for step in range(20):
+        spread = rng.random((n, g)) * (0.5 if step % 2 else 3.0)  # one and several sub-steps
+        stifle = 0.08 * (1 + step // 10)
+        expected = textbook_advance(i, s, spread, stifle, mixing, dt, 0.2, forget_rate)
+        got = advance(i, s, spread, stifle, home, region, 0.8, dt, 0.2, forget_rate, mixing, work)
+        fresh = advance(i, s, spread, stifle, home, region, 0.8, dt, 0.2, forget_rate, mixing)
+        for a, b, c in zip(expected, got, fresh, strict=True):
+            assert a.tobytes() == b.tobytes() == c.tobytes()
+        i, s = got[0], got[1]
+
+
+def test_destinations_equal_the_per_cell_subtraction():
+    """Whereabouts.destinations (all areas' weight less 1.0 x the own region's weight in the
+    own area's column) equals subtracting the own weight cell by cell."""
+    for file in ("regions_provinces.csv", "regions_municipalities.csv"):
+        regions = load_regions(file)
+        groups = build_groups(load_config("peacetime").population, regions)
+        rng = np.random.default_rng(3)
+        weight = rng.random(regions.n) * 1e6
+        weight[rng.random(regions.n) < 0.2] = 0.0  # some regions out of service
+        per_area = np.bincount(groups.region_area, weights=weight, minlength=groups.n_areas)
+        dest = np.repeat(per_area[None, :], groups.n, axis=0)
+        dest[groups.rows, groups.area] -= weight[groups.region]
+        np.maximum(dest, 0.0, out=dest)
+        total = dest.sum(axis=1, keepdims=True)
+        expected = np.divide(dest, total, out=np.zeros_like(dest), where=total > 0)
+        got = Whereabouts(weight, groups).destinations(weight)
+        assert got.tobytes() == expected.tobytes()
+
+
+def test_an_empty_shelter_step_is_a_step_without_need():
+    a, b = EmergencyShelter(4, 10.0), EmergencyShelter(4, 10.0)
+    for shelter in (a, b):
+        shelter.step(np.array([5.0, 0.0, 30.0, 1.0]), 1.0)
+    assert a.step(np.zeros(4), 1.0).tobytes() == b.step_empty().tobytes()
+    assert a.sheltered.tobytes() == b.sheltered.tobytes()
+
+
+def textbook_displace(
+    state, groups, home_unmet, fear, weight, hours, threshold, leave, fear_leave, back, dt, hour
+):
+    """:func:`abm.displacement.displace` written plainly (every term, fresh arrays)."""
+    state.hardship += (home_unmet - state.hardship) * min(1.0, dt / hours)
+    pressure = np.maximum(0.0, state.hardship - threshold) / (1.0 - threshold)
+    rate = groups.mobility * (leave * pressure + fear_leave * fear)
+    leavers = state.home * -np.expm1(-rate * dt)
+    if leavers.any():
+        per_area = np.bincount(groups.region_area, weights=weight, minlength=groups.n_areas)
+        dest = np.repeat(per_area[None, :], groups.n, axis=0)
+        dest[groups.rows, groups.area] -= weight[groups.region]
+        np.maximum(dest, 0.0, out=dest)
+        total = dest.sum(axis=1, keepdims=True)
+        dest = np.divide(dest, total, out=np.zeros_like(dest), where=total > 0)
+        leavers = np.where(dest.any(axis=1), leavers, 0.0)
+        state.home -= leavers
+        state.displaced += leavers[:, None] * dest
+    calm = (state.hardship < threshold / 2) & (hour >= state.return_after)
+    if state.displaced.any():
+        moved = state.displaced * (-np.expm1(-back * dt) * calm)[:, None]
+        state.displaced -= moved
+        state.home += moved.sum(axis=1)
+    np.maximum(state.peak_displaced, state.displaced.sum(axis=1), out=state.peak_displaced)
+
+
+@pytest.mark.parametrize("case", ["hardship", "fear", "both", "neither", "nowhere"])
+def test_displace_takes_its_shortcuts_bit_for_bit(case):
+    """Skipping the hardship or fear term when it is 0 everywhere, and the per-cell
+    destinations, change no bit of the textbook rules."""
+    regions = load_regions("regions_provinces.csv")
+    groups = build_groups(load_config("peacetime").population, regions)
+    rng = np.random.default_rng(11)
+    states = [GroupState.initial(groups) for _ in range(2)]
+    for step in range(30):
+        unmet = rng.random(groups.n) * (0.9 if case in ("hardship", "both", "nowhere") else 0.1)
+        fear = rng.random(groups.n) * 0.3 * (case in ("fear", "both", "nowhere"))
+        weight = regions.population * rng.random(regions.n)
+        if case == "nowhere":
+            weight[rng.random(regions.n) < 0.8] = 0.0
+        args = (unmet, fear, weight, 8.0, 0.3, 0.05, 0.02, 0.1, 1.0, float(step))
+        displace(states[0], groups, *args)
+        textbook_displace(states[1], groups, *args)
+        for name in vars(states[0]):
+            assert getattr(states[0], name).tobytes() == getattr(states[1], name).tobytes(), name

@@ -89,3 +89,92 @@ def _damage_log(model: HybridThreatModel) -> dict[int, list[tuple[float, float, 
             d, r, _ = log[a][-1]
             log[a][-1] = (d, r, t)
     return log
+
+
+def test_repairs_and_degradation_end_when_a_full_scan_says_so():
+    """AssetState skips its scans for ending repairs and degraded operation until the first
+    hour one can end (``repairs_end_from``, ``degraded_next``): whatever the order of starts,
+    slowdowns and hours, they must end exactly what a full scan ends."""
+    from abm.state import AssetState
+
+    rng = np.random.default_rng(5)
+    cfg = load_config("peacetime", horizon_days=1)
+    model = HybridThreatModel(cfg, rng=1)
+    a, n = AssetState.intact(model.world), model.world.n_assets
+    in_repair, repair_end = np.zeros(n, bool), np.full(n, np.inf)
+    capacity, until = np.ones(n), np.full(n, -np.inf)
+    for hour in np.arange(0.0, 200.0, 1.0):
+        new = rng.choice(np.flatnonzero(~in_repair), size=3, replace=False)
+        end = hour + rng.uniform(0.5, 30.0, 3)
+        a.damaged[new] = True
+        a.start_repairs(new, end)
+        in_repair[new], repair_end[new] = True, end
+        if hour % 7 == 0:  # a repair slowed down, as under cyber_slows_repair
+            busy = np.flatnonzero(in_repair)
+            a.repair_end[busy] += 0.5
+            repair_end[busy] += 0.5
+            a.repairs_end_from = min(a.repairs_end_from, float(a.repair_end[busy].min()))
+        want = np.flatnonzero(in_repair & (repair_end <= hour + 1.0))
+        assert np.array_equal(a.finish_repairs(hour + 1.0), want)
+        in_repair[want], repair_end[want] = False, np.inf
+        hit = rng.choice(n, size=2, replace=False)
+        share, ends = rng.uniform(0.2, 0.9, 2), hour + rng.uniform(1.0, 40.0, 2)
+        now = until[hit] > hour
+        capacity[hit] = np.where(now, np.minimum(capacity[hit], share), share)
+        until[hit] = np.maximum(until[hit], ends)
+        a.degrade(hit, ends, share, hour)
+        ended = (until <= hour) & (capacity < 1.0)
+        assert a.end_degradation(hour) == bool(ended.any())
+        capacity[ended] = 1.0
+        assert np.array_equal(a.degraded_capacity, capacity)
+
+
+def _dispatch_by_full_scan(assets, operators, world, hour, dt, slowdown=None):
+    """dispatch_crews as first written: every asset tested every step, no kept bounds."""
+    from agents.operator import RepairSlowdown, _track_crews
+
+    started = np.zeros(0, dtype=np.int64)
+    if not assets.damaged.any():
+        return started, started
+    response = operators.response_hours[world.asset_operator]
+    reachable = (hour >= assets.damaged_at + response) & (hour >= assets.parts_at)
+    waiting = assets.damaged & ~assets.in_repair & reachable
+    if waiting.any():
+        busy = np.bincount(world.asset_operator[assets.in_repair], minlength=world.operators.n)
+        started = assign_repairs(
+            waiting,
+            world.asset_operator,
+            world.criticality,
+            assets.damaged_at,
+            operators.crews - busy,
+        )
+        if started.size:
+            assets.start_repairs(started, hour + assets.repair_hours[started])
+            _track_crews(operators, world, busy, started, assets.damaged_at, hour)
+    if slowdown is not None and assets.in_repair.any():
+        factor = slowdown.factor if isinstance(slowdown, RepairSlowdown) else slowdown
+        busy_now = assets.in_repair
+        assets.repair_end[busy_now] += dt * (1.0 - 1.0 / factor[busy_now])
+    done = np.flatnonzero(assets.in_repair & (assets.repair_end <= hour + dt))
+    assets.repairs_end_from = -np.inf  # scan every step
+    assets.finish_repairs(hour + dt)
+    return started, done
+
+
+def test_dispatch_with_kept_bounds_equals_a_full_scan(monkeypatch):
+    """dispatch_crews tests only idle damaged assets, from the first hour one can be reached,
+    reuses the slowdown's delays and ends repairs from a kept bound: through a campaign with
+    cyber_slows_repair, the events and repair hours must equal a full scan's every step."""
+    import abm.model
+
+    cfg = load_config("most_likely_enemy", horizon_days=12)
+    fast = HybridThreatModel(cfg, rng=3)
+    fast.run_model()
+    monkeypatch.setattr(abm.model, "dispatch_crews", _dispatch_by_full_scan)
+    full = HybridThreatModel(cfg, rng=3)
+    full.run_model()
+    assert any(kind == "repair_start" for _, kind, _, _ in fast.events)
+    assert fast._slowdown[1] is not None, "an intruder slowed repairs"
+    assert fast.events == full.events
+    assert np.array_equal(fast.assets.repair_end, full.assets.repair_end)
+    assert np.array_equal(fast.operators.busy_peak, full.operators.busy_peak)

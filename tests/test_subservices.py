@@ -6,10 +6,11 @@ import pytest
 
 from abm.api import load_config
 from abm.errors import ConfigError
+from abm.interdependency import step_subservices
 from abm.model import HybridThreatModel
 from abm.results import timeseries_table
-from abm.subservices import SubserviceState, build_subservices
-from abm.vocabulary import SECTOR_INDEX
+from abm.subservices import SubserviceState, SubserviceStep, build_subservices
+from abm.vocabulary import BEHAVIOURS, SECTOR_INDEX
 
 FAST = ["dt_hours=2", "transit.enabled=false"]
 FOOD_WATER, FINANCE = SECTOR_INDEX["food_water"], SECTOR_INDEX["finance"]
@@ -153,3 +154,74 @@ def test_bad_subservices_are_refused(panic, override, message):
     cfg = load_config("peacetime", overrides=[override])
     with pytest.raises(ConfigError, match=message):
         build_subservices(cfg, panic.world)
+
+
+# --------------------------------------------- the fast path equals the general arithmetic
+def _same(fast: np.ndarray, general: np.ndarray) -> None:
+    """Bit for bit, and in the same memory layout (it decides later matrix products)."""
+    assert fast.shape == general.shape
+    assert np.array_equal(fast, general, equal_nan=True)
+    assert fast.strides == general.strides
+
+
+@pytest.mark.parametrize("competes", [0.25, 1.0])
+def test_subservice_step_demand_and_restock_equal_the_general_ones(panic, competes):
+    n_r = panic.world.regions.n
+    subs = build_subservices(panic.cfg, panic.world)
+    if competes == 1.0:  # every extra demand competes: one demand
+        cfg = load_config(
+            "incident_march_2020",
+            overrides=[*FAST, "sectors.subservices.food.extra_demand_competes=1"],
+        )
+        subs = build_subservices(cfg, panic.world)
+        assert not (subs.competes < 1.0).any()
+    kernel = SubserviceStep(subs, n_r, len(BEHAVIOURS), panic.k, 1e-9)
+    rng = np.random.default_rng(7)
+    n_s = len(SECTOR_INDEX)
+    fast, general = SubserviceState.whole(n_r, subs), SubserviceState.whole(n_r, subs)
+    own = subs.capacity(panic.world, panic.assets, panic.sectors.capacity_factor) * 0.8
+    working = own / panic.sectors.capacity_factor[subs.sector]
+    for step in range(40):
+        people = rng.uniform(0.5, 2.0, (n_r, n_s))
+        lift = np.where(rng.random((n_r, len(BEHAVIOURS))) < 0.5, 1.0, rng.uniform(1, 3))
+        added = np.where(rng.random((n_r, n_s)) < 0.7, 0.0, rng.uniform(0, 0.2, (n_r, n_s)))
+        demand, competing = kernel.demand(people, lift, added)
+        _same(demand.T, subs.demand(people, lift, added))
+        _same(competing.T, subs.competing(people, lift, added))
+        kernel.restock(fast, step, demand, own.T, working.T)
+        general.restock(subs, step, demand.T, own, working)
+        assert np.array_equal(fast.extra, general.extra)
+        assert np.array_equal(fast.pending, general.pending)
+
+
+def test_subservice_step_mean_and_iim_step_equal_the_general_ones(panic):
+    subs, n_r, n_s = panic.subservices, panic.world.regions.n, len(SECTOR_INDEX)
+    kernel = SubserviceStep(subs, n_r, len(BEHAVIOURS), panic.k, 1e-9)
+    rng = np.random.default_rng(3)
+    floor = 1e-9
+    for _ in range(20):
+        c_sector = np.where(rng.random((n_r, n_s)) < 0.5, 0.0, rng.random((n_r, n_s)))
+        c_sub = np.where(rng.random((n_r, subs.n)) < 0.5, 0.0, rng.random((n_r, subs.n)))
+        q = np.where(rng.random((n_r, n_s)) < 0.3, 0.0, rng.random((n_r, n_s)))
+        q_sub = np.where(rng.random((n_r, subs.n)) < 0.3, 0.0, rng.random((n_r, subs.n)))
+        q_sub[0, 0] = 1e-12  # below the floor
+        c = np.concatenate([c_sector.T, c_sub.T])
+        gathered = c.copy()
+        kernel.sector_mean(c)
+        c_star = subs.sector_mean(c_sub, c_sector)
+        assert np.array_equal(c[:n_s].T, c_star) and np.array_equal(c[n_s:].T, c_sub)
+        # split sectors not evenly spaced: gathers instead of views, the same numbers
+        by_index = SubserviceStep(subs, n_r, len(BEHAVIOURS), panic.k, 1e-9)
+        by_index._split = np.arange(n_s)[by_index._split]
+        by_index._levels = [np.arange(subs.n)[units] for units in by_index._levels]
+        by_index.sector_mean(gathered)
+        assert np.array_equal(gathered, c)
+        table = np.concatenate([q.T, q_sub.T])
+        nxt = kernel.advance(q, table, panic.a_star, c)
+        want, want_sub = step_subservices(
+            q, q_sub, panic.a_star, c_star, c_sub, panic.k, subs.sector
+        )
+        want_sub[want_sub < floor] = 0.0
+        want = subs.sector_mean(want_sub, want)
+        want[want < floor] = 0.0
+        assert np.array_equal(nxt[:n_s].T, want) and np.array_equal(nxt[n_s:].T, want_sub)
