@@ -16,6 +16,7 @@ import pytest
 
 from abm.errors import ConfigError
 from experiments import bench
+from tests.test_bad_input_commands import refused
 
 #: Every section of the bench but the comparison skipped.
 ONLY_COMPARISON = (
@@ -41,16 +42,6 @@ def in_git_checkout() -> bool:
 
 
 needs_git = pytest.mark.skipif(not in_git_checkout(), reason="not a git checkout")
-
-
-def refused(capsys: pytest.CaptureFixture[str], status: int, key: str) -> str:
-    """Assert the one-line refusal naming ``key``; return the line."""
-    err = capsys.readouterr().err
-    assert status == 2, err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"error: {key}: "), lines[0]
-    return lines[0]
 
 
 @needs_git

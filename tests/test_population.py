@@ -292,6 +292,17 @@ def test_advance_in_a_kept_workspace_is_the_textbook_scheme_bit_for_bit(dt, forg
         i, s = got[0], got[1]
 
 
+def textbook_destinations(groups, weight):
+    """Per group, the share of its leavers going to each area: every area's weight less the
+    own region's weight in the own area's column, normalised (cell by cell, fresh arrays)."""
+    per_area = np.bincount(groups.region_area, weights=weight, minlength=groups.n_areas)
+    dest = np.repeat(per_area[None, :], groups.n, axis=0)
+    dest[groups.rows, groups.area] -= weight[groups.region]
+    np.maximum(dest, 0.0, out=dest)
+    total = dest.sum(axis=1, keepdims=True)
+    return np.divide(dest, total, out=np.zeros_like(dest), where=total > 0)
+
+
 def test_destinations_equal_the_per_cell_subtraction():
     """Whereabouts.destinations (all areas' weight less 1.0 x the own region's weight in the
     own area's column) equals subtracting the own weight cell by cell."""
@@ -301,12 +312,7 @@ def test_destinations_equal_the_per_cell_subtraction():
         rng = np.random.default_rng(3)
         weight = rng.random(regions.n) * 1e6
         weight[rng.random(regions.n) < 0.2] = 0.0  # some regions out of service
-        per_area = np.bincount(groups.region_area, weights=weight, minlength=groups.n_areas)
-        dest = np.repeat(per_area[None, :], groups.n, axis=0)
-        dest[groups.rows, groups.area] -= weight[groups.region]
-        np.maximum(dest, 0.0, out=dest)
-        total = dest.sum(axis=1, keepdims=True)
-        expected = np.divide(dest, total, out=np.zeros_like(dest), where=total > 0)
+        expected = textbook_destinations(groups, weight)
         got = Whereabouts(weight, groups).destinations(weight)
         assert got.tobytes() == expected.tobytes()
 
@@ -328,12 +334,7 @@ def textbook_displace(
     rate = groups.mobility * (leave * pressure + fear_leave * fear)
     leavers = state.home * -np.expm1(-rate * dt)
     if leavers.any():
-        per_area = np.bincount(groups.region_area, weights=weight, minlength=groups.n_areas)
-        dest = np.repeat(per_area[None, :], groups.n, axis=0)
-        dest[groups.rows, groups.area] -= weight[groups.region]
-        np.maximum(dest, 0.0, out=dest)
-        total = dest.sum(axis=1, keepdims=True)
-        dest = np.divide(dest, total, out=np.zeros_like(dest), where=total > 0)
+        dest = textbook_destinations(groups, weight)
         leavers = np.where(dest.any(axis=1), leavers, 0.0)
         state.home -= leavers
         state.displaced += leavers[:, None] * dest

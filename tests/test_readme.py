@@ -238,8 +238,13 @@ MAPPED: dict[str, Mapping] = {
         ("solara", "experiments/dashboard.py", "--host", "--port"),
         "the same server; a test must not listen on every interface",
     ),
-    "python -m experiments.bench --worlds belgium --sweep-replicates 0 --reference-steps 0 "
-    "--dashboard-days 0 --memory-replicates ''": Skip(
+    "make bench AGAINST=<rev>": Skip(
+        "experiments.bench",
+        "the benchmark compared with a git revision: minutes of 60-day replicates on both sides; "
+        "tests/test_bench.py runs the comparison on a few hours of simulated time",
+    ),
+    "python -m experiments.bench --against none --worlds belgium --sweep-replicates 0 "
+    "--reference-steps 0 --dashboard-days 0 --memory-replicates ''": Skip(
         "experiments.bench",
         "a benchmark: it measures and asserts nothing, and at its smallest (one replicate of a "
         "day, two processes) it costs about 7 s, beyond this file's share of the suite",
