@@ -164,10 +164,10 @@ class HostNation:
             if troops is None:
                 troops = self._delivered_troops[key] = float(self.troops[supported].sum())
             self.delivered_days += troops * days
-        key = (hour + self.dt >= self.housed_from, surge)
-        demand = self._demands.get(key)
+        state = (hour + self.dt >= self.housed_from, surge)
+        demand = self._demands.get(state)
         if demand is None:
-            demand = self._demands[key] = self.demand_at(hour + self.dt, surge)
+            demand = self._demands[state] = self.demand_at(hour + self.dt, surge)
         self.demand = demand
 
     def summary(self) -> dict[str, float]:

@@ -340,6 +340,7 @@ class HybridThreatModel(mesa.Model):
         ):
             return  # whole service with the same capacity and demand stays whole
         kernel = self._subservice_step
+        assert kernel is not None  # built whenever there are sub-services
         if stale or self._subservice_own is None or self._subservice_working is None:
             own = subs.capacity(self.world, self.assets, s.capacity_factor)
             self._subservice_own = own

@@ -50,6 +50,7 @@ a share acts) are integrated alongside with the same scheme.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from scipy.optimize import brentq
@@ -292,16 +293,18 @@ def advance(
         w.full_h.fill(h)
         w.sixth_h.fill(h / 6.0)
     if scalar_forget and forgets and forget_rate != w.forget:
-        w.forget = forget_rate
+        w.forget = float(forget_rate)  # a number: scalar_forget
         w.forget_both.fill(forget_rate)
     ones, twos, sixth = w.ones, w.twos, w.sixth_h
     stages = w.stages
-    plan = ((None, None, stages[0]), (stages[0][0], w.half_h, stages[1]))
-    plan += ((stages[1][0], w.half_h, stages[2]), (stages[2][0], w.full_h, stages[3]))
+    # per stage: the previous stage's derivative and its coefficient (none for the first)
+    plan: list[tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]] | tuple[None, None, Any]]
+    plan = [(None, None, stages[0]), (stages[0][0], w.half_h, stages[1])]
+    plan += [(stages[1][0], w.half_h, stages[2]), (stages[2][0], w.full_h, stages[3])]
     k1, k2, k3, k4 = w.combined
     for _ in range(n_sub):
         for previous, c, (_, k_i, k_s, new, terms, stifled) in plan:
-            if c is None:
+            if previous is None or c is None:  # the first stage
                 np.copyto(st_is, y_is)
             elif c is w.full_h and h == 1.0:  # y + k_previous (1.0 x k is k)
                 add(y_is, previous, out=st_is)

@@ -298,7 +298,7 @@ class Transit:
         #: Per place, its regions as Python ints, and their population (per population).
         self._place_region_lists: list[list[int]] = [r.tolist() for r in self.place_regions]
         self._residents_key: bytes | None = None
-        self._residents: list[np.floating] = []
+        self._residents: list[float] = []
 
     # ----------------------------------------------------------------------- construction
     def _corridor_groups(self) -> None:
@@ -315,7 +315,9 @@ class Transit:
         groups += self.port_assets
         #: Per group, its position among the nonempty groups (-1: empty, counts 0).
         self._group_slot: list[int] = []
-        offsets, sizes, n = [], [], 0
+        offsets: list[int] = []
+        sizes: list[int] = []
+        n = 0
         for g in groups:
             self._group_slot.append(len(offsets) if g.size else -1)
             if g.size:
@@ -917,8 +919,8 @@ class Transit:
         """Trains each port's terminals load in a step."""
         loads = self._terminal_loads.get(dt)
         if loads is None:
-            loads = self.berths * self.cfg.railhead_trains_per_day / 24.0 * dt
-            loads = self._terminal_loads[dt] = loads.tolist()
+            per_step = self.berths * self.cfg.railhead_trains_per_day / 24.0 * dt
+            loads = self._terminal_loads[dt] = per_step.tolist()
         return loads
 
     def _road(
@@ -1107,17 +1109,17 @@ class Transit:
         load, residents = [0.0] * len(population), self._place_population(population)
         for p, n in enumerate(persons):
             if n:
-                share = n / residents[p]
+                fraction = n / residents[p]
                 for r in self._place_region_lists[p]:
-                    load[r] = share
+                    load[r] = fraction
         out[:, FOOD_WATER] = out[:, HEALTH] = load
         return out
 
-    def _place_population(self, population: np.ndarray) -> list[np.floating]:
+    def _place_population(self, population: np.ndarray) -> list[float]:
         """Per place, the population of its regions (summed once per population given)."""
         key = population.tobytes()
         if key != self._residents_key:
-            self._residents = [population[r].sum() for r in self.place_regions]
+            self._residents = [float(population[r].sum()) for r in self.place_regions]
             self._residents_key = key
         return self._residents
 
