@@ -159,8 +159,12 @@ def replicate_range(cfg: RunConfig) -> range:
     as 30 jobs of half the replicates each it keeps both busy, and each replicate is still
     ``SeedSequence(seed, (r,))``, so the results are those of one job.
     """
-    n, blocks, b = cfg.replicates, cfg.replicate_blocks, cfg.replicate_block
-    return range(b * n // blocks, (b + 1) * n // blocks)
+    return block_range(cfg.replicates, cfg.replicate_blocks, cfg.replicate_block)
+
+
+def block_range(replicates: int, blocks: int, block: int) -> range:
+    """Block ``block`` of ``blocks`` near-equal contiguous blocks of ``range(replicates)``."""
+    return range(block * replicates // blocks, (block + 1) * replicates // blocks)
 
 
 def _with_row(table: pa.Table, design_row: int) -> pa.Table:

@@ -27,6 +27,7 @@ import yaml
 from abm.cli import guarded
 from abm.config import WeightingConfig
 from abm.errors import ConfigError
+from abm.job import block_range
 from abm.sectors import SECTORS
 from abm.study_config import OneLineParser
 from abm.weighting import WEIGHTINGS, as_weighting, describe, load_weighting, reweighted
@@ -219,11 +220,20 @@ def configs_compared(sweep_dir: Path, jobs: pd.DataFrame) -> pd.DataFrame:
                 "weighting": (cfg.get("weighting") or {}).get("name", ""),
                 "couplings": (cfg.get("couplings") or {}).get("name", ""),
                 "seed": cfg["seed"],
-                "replicates": cfg["replicates"],
+                "replicates": _job_replicates(cfg),
                 "horizon_days": cfg["horizon_days"],
             }
         )
     return pd.DataFrame(rows).set_index("job")
+
+
+def _job_replicates(cfg: dict[str, Any]) -> int | str:
+    """The replicates a job ran: all of its arm's, or its block of them (``0-9 of 20``)."""
+    n, blocks = cfg["replicates"], cfg.get("replicate_blocks", 1)
+    if blocks == 1:
+        return n
+    block = block_range(n, blocks, cfg.get("replicate_block", 0))
+    return f"{block.start}-{block.stop - 1} of {n}"
 
 
 def _lever_cost(lever: dict[str, Any]) -> str:
