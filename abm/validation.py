@@ -542,9 +542,15 @@ def check_composed(config: DictConfig) -> RunConfig:
 
 def sweep_lines(config: DictConfig) -> list[str]:
     """A sweep's overrides as Hydra's basic sweeper reads them: its ``hydra.sweeper.params``,
-    then the command line's task overrides."""
+    then the command line's task overrides, as written: an override's value may hold an
+    interpolation (``design.file='runs/${mitigation.name}/design.parquet'``) that each job
+    resolves on its own config, never on the sweep's."""
     params = OmegaConf.select(config, "hydra.sweeper.params") or {}
-    return [*(f"{k}={v}" for k, v in params.items()), *config.hydra.overrides.task]
+    if isinstance(params, DictConfig):
+        params = OmegaConf.to_container(params, resolve=False)
+    task = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
+    assert isinstance(params, dict) and isinstance(task, list)
+    return [*(f"{k}={v}" for k, v in params.items()), *map(str, task)]
 
 
 def check_every_value(config: DictConfig, first: DictConfig, loader: Any) -> None:

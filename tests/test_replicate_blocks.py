@@ -1,14 +1,16 @@
-"""Sweeps that scale: an arm's replicates in blocks of jobs, and each job's config composed once."""
+"""Sweeps that scale: an arm's replicates in blocks of jobs, each job's config composed once, and
+the sweep's checks of its overrides as written."""
 
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
+from omegaconf import OmegaConf
 
 from abm.errors import ConfigError
 from abm.job import replicate_range
-from abm.validation import validate
+from abm.validation import first_of_sweeps, sweep_lines, validate
 from analysis.catalog import build_catalog
 from experiments.run import command
 from experiments.study import _overrides, arm_blocks
@@ -108,3 +110,29 @@ def test_the_study_splits_each_arm_into_two_jobs_when_it_can():
     assert arm_blocks(["replicate_blocks=3", "replicate_block=0,1,2"]) == []
     assert arm_blocks(["replicates=many"]) == []  # refused in one line by the overrides' check
     assert "replicate_block=0,1" in _overrides("mitigation_comparison", [], ())
+
+
+def test_a_sweep_checks_its_overrides_as_written_not_resolved_on_the_sweep_config():
+    """The lever samples' sweep gives ``design.file='.../${mitigation.name}/design.parquet'``
+    with ``mitigation`` swept: each job resolves it on its own config, so the check of the first
+    job must read it unresolved (on the sweep's config, mitigation is the default, none)."""
+    task = ["mitigation=hardening,prebunking", "design.file='d/${mitigation.name}'"]
+    config = OmegaConf.create(
+        {
+            "mitigation": {"name": "none"},
+            "hydra": {
+                "sweeper": {"params": {"seed": "1,2"}},
+                "overrides": {"task": task},
+            },
+        }
+    )
+    lines = sweep_lines(config)
+    assert lines == [
+        "seed=1,2",
+        "mitigation=hardening,prebunking",
+        "design.file='d/${mitigation.name}'",
+    ]
+    assert first_of_sweeps(lines)[1:] == [
+        "mitigation=hardening",
+        "design.file='d/${mitigation.name}'",
+    ]
