@@ -1,11 +1,12 @@
 """The default study (``make run``): every mitigation against the hybrid campaign, and a report.
 
 Runs the ``mitigation_comparison`` preset with 20 replicates of 60 days per mitigation on two
-workers, then the ``lever_increments`` preset (``combined`` minus each of its levers, on the same
-seeds) into ``<out>/increments``, prints what happens without mitigation (per sector in natural
-units, unmet need per cohort, the allied transit), the ranking of the mitigations and each
-lever's increment inside ``combined``, and writes the report. Extra arguments are Hydra
-overrides (``python -m experiments.study scenario=cyber_only replicates=50``);
+workers (each arm's replicates as two jobs, ``replicate_blocks=2``, so that both workers stay
+busy to the end), then the ``lever_increments`` preset (``combined`` minus each of its levers,
+on the same seeds) into ``<out>/increments``, prints what happens without mitigation (per
+sector in natural units, unmet need per cohort, the allied transit), the ranking of the
+mitigations and each lever's increment inside ``combined``, and writes the report. Extra
+arguments are Hydra overrides (``python -m experiments.study scenario=cyber_only replicates=50``);
 ``mitigation.without=[a],[b]`` chooses the increments, ``--no-increments`` skips them.
 
 Then the lever samples (:mod:`analysis.lever_robustness`): ``lever_samples=N`` (default 20, at
