@@ -17,6 +17,7 @@ from abm.model import HybridThreatModel
 from abm.results import (
     COMPLETE_MARKER,
     ERROR_RECORD,
+    block_range,
     events_table,
     groups_table,
     provenance,
@@ -160,11 +161,6 @@ def replicate_range(cfg: RunConfig) -> range:
     ``SeedSequence(seed, (r,))``, so the results are those of one job.
     """
     return block_range(cfg.replicates, cfg.replicate_blocks, cfg.replicate_block)
-
-
-def block_range(replicates: int, blocks: int, block: int) -> range:
-    """Block ``block`` of ``blocks`` near-equal contiguous blocks of ``range(replicates)``."""
-    return range(block * replicates // blocks, (block + 1) * replicates // blocks)
 
 
 def _with_row(table: pa.Table, design_row: int) -> pa.Table:

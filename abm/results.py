@@ -362,6 +362,12 @@ def provenance(
     }
 
 
+def block_range(replicates: int, blocks: int, block: int) -> range:
+    """Block ``block`` of ``blocks`` near-equal contiguous blocks of ``range(replicates)``: the
+    replicates a job of a replicate block runs (``replicate_blocks``, ``replicate_block``)."""
+    return range(block * replicates // blocks, (block + 1) * replicates // blocks)
+
+
 #: Keys that do not change what a job computes, left out of its config hash.
 NOT_HASHED = ("print_summary", "debug_fail_job", "sweep_wait", "stale_jobs", "allow_large")
 

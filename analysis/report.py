@@ -27,7 +27,7 @@ import yaml
 from abm.cli import guarded
 from abm.config import WeightingConfig
 from abm.errors import ConfigError
-from abm.job import block_range
+from abm.results import block_range
 from abm.sectors import SECTORS
 from abm.study_config import OneLineParser
 from abm.weighting import WEIGHTINGS, as_weighting, describe, load_weighting, reweighted

@@ -65,7 +65,8 @@ def test_a_second_sweep_into_a_directory_in_use_is_refused_and_the_first_keeps_i
     first runs (the owner it names is the first's pid), and writes nothing; the directory ends
     with the first sweep's seed in every job, all complete and readable."""
     out = tmp_path / "sweep"
-    sweep = ["mitigation=none,combined,prebunking", "replicates=1", "horizon_days=3"]
+    # long enough (about 10 s) for the second to start while the first runs
+    sweep = ["mitigation=none,combined,prebunking", "replicates=4", "horizon_days=60"]
     log = tmp_path / "first.err"
     with log.open("w") as err:
         first = subprocess.Popen(
