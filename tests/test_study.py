@@ -1,6 +1,10 @@
 """The default study's two sweeps: which overrides go to the comparison and which to the lever
 increments (no sweep is run here)."""
 
+import pytest
+
+from analysis.catalog import arm_rows, build_catalog
+from experiments import study
 from experiments.study import _overrides
 
 
@@ -19,3 +23,24 @@ def test_the_comparison_and_the_increments_share_all_but_their_own_keys():
         assert "scenario=cyber_only" in sweep and "replicates=50" in sweep
         assert "replicates=20" not in sweep  # a given key replaces the study's default
         assert "horizon_days=60" in sweep and "hydra/launcher=joblib" in sweep
+
+
+@pytest.mark.slow
+def test_the_study_runs_its_arms_in_blocks_then_its_lever_samples(tmp_path, capsys):
+    """End to end at a tiny size: each arm as two jobs of one replicate, then the lever samples
+    (a sweep whose jobs each read a design file named after their mitigation), then the report.
+    No other test runs the study's lever samples."""
+    out = tmp_path / "study"
+    given = ["mitigation=none,hardening", "replicates=2", "horizon_days=1", "lever_samples=2"]
+    status = study.main(["--out", str(out), "--no-increments", *given, "hydra.launcher.n_jobs=1"])
+    printed = capsys.readouterr()
+    assert status == 0, printed.err[-3000:]
+    assert len(list(out.glob("*replicate_block=*"))) == 4
+    arms = arm_rows(build_catalog(out))
+    assert {m: sorted(r) for m, r in arms.groupby("mitigation").replicate} == {
+        "none": [0, 1],
+        "hardening": [0, 1],
+    }
+    assert list((out / "lever_samples" / "hardening" / "runs").glob("*/summary.parquet"))
+    assert "Latin-hypercube samples" in printed.out
+    assert (out / "report.html").is_file()
