@@ -27,20 +27,22 @@ def test_the_comparison_and_the_increments_share_all_but_their_own_keys():
 
 @pytest.mark.slow
 def test_the_study_runs_its_arms_in_blocks_then_its_lever_samples(tmp_path, capsys):
-    """End to end at a tiny size: each arm as two jobs of one replicate, then the lever samples
-    (a sweep whose jobs each read a design file named after their mitigation), then the report.
-    No other test runs the study's lever samples."""
+    """End to end at a tiny size: each arm as two jobs of one replicate, then the lever samples,
+    then the report. The lever samples of two levers are one sweep over them whose jobs each read
+    a design file named after their lever (``${mitigation.name}``): the sweep's input check once
+    resolved that on the sweep's own config (mitigation none) and refused it."""
     out = tmp_path / "study"
-    given = ["mitigation=none,hardening", "replicates=2", "horizon_days=1", "lever_samples=2"]
+    given = ["mitigation=none,hardening,prebunking", "replicates=2", "horizon_days=1"]
+    given.append("lever_samples=2")
     status = study.main(["--out", str(out), "--no-increments", *given, "hydra.launcher.n_jobs=1"])
     printed = capsys.readouterr()
     assert status == 0, printed.err[-3000:]
-    assert len(list(out.glob("*replicate_block=*"))) == 4
+    assert len(list(out.glob("*replicate_block=*"))) == 6
     arms = arm_rows(build_catalog(out))
     assert {m: sorted(r) for m, r in arms.groupby("mitigation").replicate} == {
-        "none": [0, 1],
-        "hardening": [0, 1],
+        m: [0, 1] for m in ("none", "hardening", "prebunking")
     }
-    assert list((out / "lever_samples" / "hardening" / "runs").glob("*/summary.parquet"))
+    for lever in ("hardening", "prebunking"):
+        assert list((out / "lever_samples" / lever / "runs").glob("*/summary.parquet"))
     assert "Latin-hypercube samples" in printed.out
     assert (out / "report.html").is_file()
