@@ -67,21 +67,15 @@ class Dependents:
         columns = np.flatnonzero(basis == "reception").tolist()
         object.__setattr__(self, "_reception_column", columns[0] if len(columns) == 1 else None)
 
-    def at(self, present: np.ndarray, reception_demand: np.ndarray) -> np.ndarray:
-        """Dependents now, ``(regions, sectors)`` (called every step).
+    def now(self, present: np.ndarray, reception_demand: np.ndarray) -> np.ndarray:
+        """Dependents now, ``(regions, sectors)``, in a buffer that the next call overwrites
+        (the recorder reads it once a step: no new array, and only the columns that move are
+        written).
 
         Args:
             present: People present per region.
             reception_demand: Per region, reception demand relative to normal (1: normal).
         """
-        out = self.count.copy()
-        out[:, self._residents] = present[:, None]
-        out[:, self._reception] = (self.reception * reception_demand)[:, None]
-        return out
-
-    def now(self, present: np.ndarray, reception_demand: np.ndarray) -> np.ndarray:
-        """The same as :meth:`at`, in a buffer that the next call overwrites (the recorder
-        reads it once a step: no new array, and only the columns that move are written)."""
         out = self._now
         np.copyto(out, present[:, None], where=self._residents)
         if self._reception_column is not None:

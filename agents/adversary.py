@@ -173,23 +173,13 @@ class AdversaryCell(mesa.Agent):
             losses = self.trust_losses(self.model.people)
         return float(losses[self._groups].dot(self._group_weights))  # as @, quicker
 
-    def recruit(self, strength: float, dt: float, losses: np.ndarray | None = None) -> None:
-        """While active and able to sabotage, gain ``strength`` action points per day per unit
-        of trust lost in its regions, from local recruits (coupling ``local_recruits``): people
-        whose trust has fallen are easier to hire, online, for paid sabotage. ``losses``: as
-        for :meth:`trust_lost`."""
-        campaign, row = self.model.campaign, self.index
-        if not self._sabotages or not campaign.active[row]:
-            return
-        gained = strength * self.trust_lost(losses) * dt / 24.0
-        campaign.recruits[row] += gained
-        campaign.recruited[row] += gained
-
     @staticmethod
     def recruit_all(cells: Sequence[AdversaryCell], strength: float, dt: float) -> None:
-        """Every cell's :meth:`recruit` in one go, as the model does once a step: the trust
-        losses computed once, the points added to all rows at once (a cell that does not
-        recruit adds 0.0, which leaves its points as they are)."""
+        """While active and able to sabotage, each cell gains ``strength`` action points per day
+        per unit of trust lost in its regions, from local recruits (coupling
+        ``local_recruits``): people whose trust has fallen are easier to hire, online, for paid
+        sabotage. Once a step for every cell: the trust losses computed once, the points added
+        to all rows at once (a cell that does not recruit adds 0.0, leaving its points)."""
         if not cells:
             return
         model = cells[0].model

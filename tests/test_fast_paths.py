@@ -8,13 +8,16 @@ from abm import HybridThreatModel
 from agents.adversary import AdversaryCell
 
 
-def test_dependents_now_is_dependents_at():
+def test_dependents_now_are_the_counts_with_residents_and_reception_written_in():
     model = HybridThreatModel(scenario="most_likely_enemy", rng=3, horizon_days=1)
     deps, rng = model.dependents, np.random.default_rng(0)
     n = model.world.regions.n
     for _ in range(5):
         present, reception = rng.random(n) * 1e5, 1.0 + rng.random(n)
-        assert np.array_equal(deps.now(present, reception), deps.at(present, reception))
+        plain = deps.count.copy()
+        plain[:, deps._residents] = present[:, None]
+        plain[:, deps._reception] = (deps.reception * reception)[:, None]
+        assert np.array_equal(deps.now(present, reception), plain)
 
 
 def test_the_serials_delivered_count_is_that_of_delivered():
@@ -33,8 +36,11 @@ def test_recruiting_all_cells_at_once_is_each_cell_recruiting():
         model.step()
     campaign = model.campaign
     before = copy.deepcopy((campaign.recruits, campaign.recruited))
-    for cell in model.cells:
-        cell.recruit(0.7, model.dt)
+    for cell in model.cells:  # each cell on its own, in full
+        if cell._sabotages and campaign.active[cell.index]:
+            gained = 0.7 * cell.trust_lost() * model.dt / 24.0
+            campaign.recruits[cell.index] += gained
+            campaign.recruited[cell.index] += gained
     one_by_one = (campaign.recruits.copy(), campaign.recruited.copy())
     campaign.recruits[:], campaign.recruited[:] = before
     AdversaryCell.recruit_all(model.cells, 0.7, model.dt)
