@@ -24,10 +24,16 @@ if TYPE_CHECKING:
 
 
 class CrisisView(Protocol):
-    """Whether the crisis centre has activated measures (what the adversary reacts to)."""
+    """Whether the crisis centre has activated measures (what the adversary reacts to); the
+    incidents it has seen and how much its decision work is slowed now (what an exercise's
+    crisis organisation escalates on and is slowed by)."""
 
     @property
     def active(self) -> bool: ...
+
+    def incidents(self, window_hours: float) -> int: ...
+
+    def slowdown(self) -> float: ...
 
 
 class ScriptView(Protocol):

@@ -27,6 +27,7 @@ from abm import interdependency, weighting
 from abm.api import resolve_config
 from abm.campaign import ScenarioScript, corridor_cells
 from abm.config import RunConfig
+from abm.config.exercise import CrisisOrganisationConfig
 from abm.dependents import POPULATION_FLOWS, build_dependents
 from abm.host_nation import HostNation
 from abm.infrastructure import AssetNetwork
@@ -41,6 +42,7 @@ from abm.transit import Transit
 from abm.vocabulary import BEHAVIOURS, EVENT_KINDS, PHASES, SECTORS
 from abm.world import build_world
 from agents.adversary import AdversaryCell
+from agents.crisis_organisation import CrisisOrganisation
 from agents.operator import (
     InfrastructureOperator,
     RepairSlowdown,
@@ -427,6 +429,11 @@ class HybridThreatModel(mesa.Model):
             self.datacollector.collect(self)
 
     # -------------------------------------------------------------------------- services
+    def organise_crisis(self, cfg: CrisisOrganisationConfig) -> CrisisOrganisation:
+        """Add the crisis organisation of a table-top exercise (its phases and the delays of
+        the players' decisions, :mod:`abm.exercise`); ordinary runs have none."""
+        return CrisisOrganisation(self, cfg)
+
     def damage_assets(self, targets: np.ndarray, label: str) -> None:
         """Damage assets (a shock or a sabotage): down until a crew repairs them. How long each
         repair takes is drawn now, from the ``repair`` stream at this step (common random

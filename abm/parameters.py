@@ -26,6 +26,7 @@ import yaml
 
 from abm.config import RunConfig
 from abm.config.declare import ASSUMPTION, Declared, declared
+from abm.config.exercise import CrisisOrganisationConfig
 from abm.levers import LEVERS
 from abm.uncertainty import UncertainParameter, UncertaintyConfig, get_value, leaves
 
@@ -76,13 +77,14 @@ def _plausible(d: Declared) -> str:
     return d.alternatives or "-"
 
 
-def table() -> str:
-    """The Markdown parameter table of docs/ODD.md."""
+def table(cls: type = RunConfig, prefix: str = "") -> str:
+    """The Markdown parameter table of docs/ODD.md (of the run config, or of another
+    declared schema under ``prefix``)."""
     rows = [
         "| parameter | unit | valid range | source | plausible range | description |",
         "|---|---|---|---|---|---|",
     ]
-    for path, d in parameters():
+    for path, d in parameters(cls, prefix):
         if d is None:
             raise ValueError(f"{path}: undeclared (use abm.config.declare.param)")
         rows.append(f"| `{path}` | {d.unit} | {d.valid} | {d.source} | {_plausible(d)} | {d.doc} |")
@@ -116,7 +118,8 @@ def lever_table() -> str:
 
 
 def generated() -> str:
-    """The generated part of docs/ODD.md: the parameter table, then the lever table."""
+    """The generated part of docs/ODD.md: the parameter table, the lever table, and the
+    crisis organisation's table (exercises)."""
     return "\n\n".join(
         [
             BEGIN,
@@ -125,6 +128,11 @@ def generated() -> str:
             "`strength` means, in which unit and\nrange, and what its `targets` name. "
             "Validation reads the same registry.",
             lever_table(),
+            "### Crisis organisation in table-top exercises\n\nThe phases of Belgian crisis "
+            "management and their delays (`abm/config/exercise.py`), set per exercise\nunder "
+            "`crisis_organisation` in `configs/exercise/<name>.yaml` (section 7, *Table-top "
+            "exercises*).",
+            table(CrisisOrganisationConfig, "exercise.crisis_organisation."),
             END,
         ]
     )

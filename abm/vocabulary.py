@@ -64,6 +64,10 @@ EVENT_KINDS: tuple[str, ...] = (
     "sustainment_departed",
     "barge_departed",
     "barge_crossed",
+    # a table-top exercise's (abm/exercise.py)
+    "crisis_phase",
+    "decision",
+    "inject",
 )
 
 #: The phases of a step, in the order :meth:`abm.model.HybridThreatModel.step` runs them (a

@@ -63,6 +63,10 @@ class CrisisCentre(Responder):
         #: The stockpile and the released flags after the last release: while they are the
         #: same, releasing again changes nothing.
         self._release_key: tuple[bytes, bytes] | None = None
+        #: Whether the centre activates the measures by itself when the decision work is done
+        #: (today's rule). In a table-top exercise the players decide instead
+        #: (:meth:`activate`, abm/exercise.py).
+        self.automatic = True
 
     @property
     def active(self) -> bool:
@@ -143,8 +147,24 @@ class CrisisCentre(Responder):
                 m.log_event("crisis_alert", -1, "attack" if attacked else "service degraded")
         if self.alert_hour is None or (self.active and self.unaided_activation_hour is not None):
             return
-        # the decision slows down while the state is hit: admin outage, distrust of officials
-        admin = float(inoperability[:, ADMIN] @ m.population_share)
+        self.progress += m.dt / self.slowdown()
+        done = m.hour + m.dt
+        if not self.active and self.automatic and self.progress >= self.decision_delay_hours - 1e-9:
+            self.activation_hour = done
+            m.log_event(
+                "measures_activated",
+                -1,
+                f"{self.activation_hour - self.alert_hour:.0f} h after the alert",
+            )
+        if self.progress >= r.decision_delay_hours - 1e-9:
+            self.unaided_activation_hour = done
+
+    def slowdown(self) -> float:
+        """The factor by which decision work goes slower now: attacks on the state (public
+        administration out, narratives against officials believed) and, with the coupling
+        ``responder_load``, incidents that coincide."""
+        m, r = self.model, self.model.cfg.responders
+        admin = float(m.sectors.inoperability[:, ADMIN] @ m.population_share)
         reach = m.people.reach()
         pushes = m.people.pushes[DISTRUST].astype(bool)
         distrust = (
@@ -155,17 +175,22 @@ class CrisisCentre(Responder):
         slowdown = 1.0 + r.delay_per_admin_outage * admin + r.delay_per_distrust * distrust
         if m.cfg.couplings.responder_load.enabled:
             slowdown *= self.load()
-        self.progress += m.dt / slowdown
-        done = m.hour + m.dt
-        if not self.active and self.progress >= self.decision_delay_hours - 1e-9:
-            self.activation_hour = done
-            m.log_event(
-                "measures_activated",
-                -1,
-                f"{self.activation_hour - self.alert_hour:.0f} h after the alert",
-            )
-        if self.progress >= r.decision_delay_hours - 1e-9:
-            self.unaided_activation_hour = done
+        return slowdown
+
+    def activate(self, reason: str) -> None:
+        """Activate the measures now, by a decision taken outside the automatic rule (the
+        players of an exercise); the alert is raised with it if it was not."""
+        m = self.model
+        if self.alert_hour is None:
+            self.alert_hour = m.hour
+            m.log_event("crisis_alert", -1, reason)
+        if self.activation_hour is None:
+            self.activation_hour = m.hour
+            m.log_event("measures_activated", -1, reason)
+
+    def add_incidents(self, hours: np.ndarray) -> None:
+        """Count more incidents at ``hours`` (an exercise's injects) in :meth:`incidents`."""
+        self._scripted = np.concatenate([self._scripted, np.asarray(hours, dtype=float)])
 
     def apply_measures(self) -> None:
         """Release strategic stocks, refuel generators from them, and call civil repair crews
@@ -274,6 +299,10 @@ class Defence(Responder):
     def __init__(self, model: ModelView) -> None:
         super().__init__(model)
         self.capacity_used = -1
+        #: Assets to guard before any other (a decision of the crisis organisation in an
+        #: exercise: "guards to the ports"), or None; and the focus the guards were posted for.
+        self.focus: np.ndarray | None = None
+        self._focus_used: np.ndarray | None = None
 
     @property
     def guard_capacity(self) -> int:
@@ -288,16 +317,20 @@ class Defence(Responder):
     def guard(self) -> None:
         """Guard the movement's chokepoints first (ports, the Montzen line, the exceptional
         transports' bridges), then the designated corridors, then the rest of the routes, then
-        the most critical other assets; most critical first within each."""
+        the most critical other assets; most critical first within each. A focus decided in an
+        exercise (:attr:`focus`) comes before all of them."""
         m = self.model
         capacity = self.guard_capacity
-        if capacity == self.capacity_used:
+        if capacity == self.capacity_used and self.focus is self._focus_used:
             return
         crit = m.world.criticality
         priority = np.zeros(m.world.n_assets)
         priority[m.transit.corridor_assets] = 1
         priority[m.transit.designated_assets] = 2
         priority[m.transit.chokepoints] = 3
+        if self.focus is not None:
+            priority[self.focus] = 4
+        self._focus_used = self.focus
         order = np.lexsort((np.arange(len(crit)), -crit, -priority))
         a = m.assets
         guarded = a.guarded
