@@ -174,7 +174,8 @@ class Exercise:
             seed=cfg.seed,
         )
         self._base = base
-        self._package = package_levers(cfg.package, key="package")
+        shipped_package(cfg.package, "package")
+        self._package: dict[str, LeverConfig] | None = None  # composed when first needed
         self.horizon_hours = round(base.horizon_days * 24 / base.dt_hours) * base.dt_hours
         self.measures = {m.name: m for m in cfg.measures}
         if len(self.measures) != len(cfg.measures):
@@ -320,6 +321,8 @@ class Exercise:
             raise ConfigError("arm", f"one of: {', '.join(ARMS)}")
         cfg = copy.deepcopy(self._base)
         if arm == "package":
+            if self._package is None:
+                self._package = package_levers(self.cfg.package, key="package")
             for key, lever in self._package.items():
                 cfg.mitigation.levers.setdefault(key, copy.deepcopy(lever))
             cfg.mitigation.name = (
@@ -330,15 +333,20 @@ class Exercise:
         return cfg
 
 
-def package_levers(name: str, key: str = "lever") -> dict[str, LeverConfig]:
-    """The levers of a shipped mitigation package (``configs/mitigation/<name>.yaml``), read
-    from its file against the lever schema (composing a whole run config for each would cost
-    half a second)."""
+def shipped_package(name: str, key: str) -> Path:
+    """The file of a shipped mitigation package, or :class:`ConfigError` naming ``key``."""
     path = MITIGATION_DIR / f"{name}.yaml"
     if not path.is_file():
         shipped = sorted(p.stem for p in MITIGATION_DIR.glob("*.yaml"))
         raise ConfigError(key, f"one of: {', '.join(shipped)}")
-    data = _read_yaml(key, path)
+    return path
+
+
+def package_levers(name: str, key: str = "lever") -> dict[str, LeverConfig]:
+    """The levers of a shipped mitigation package (``configs/mitigation/<name>.yaml``), read
+    from its file against the lever schema (composing a whole run config for each would cost
+    half a second)."""
+    data = _read_yaml(key, shipped_package(name, key))
     if "defaults" in data:  # a package composed of others (combined): as a run composes it
         return dict(load_config(overrides=[f"mitigation={name}"]).mitigation.levers)
     return {k: _structured(LeverConfig, v) for k, v in (data.get("levers") or {}).items()}

@@ -11,6 +11,10 @@ It is Mesa's SolaraViz on the unchanged model: this page holds the controls, the
 layout; the model it steps (:class:`abm.dashboard.model.DashboardModel`, which only composes the
 config from the controls and steps the compared run along) and the figures it shows
 (:mod:`abm.dashboard.figures`) are library code, shared with the benchmark and the tests.
+
+The same app serves the table-top exercise page at ``/exercise``
+(:mod:`abm.dashboard.exercise`): ``routes`` below maps ``/`` to this page and ``exercise`` to
+that one (``solara run`` uses a module's ``routes`` when it has them, else its ``page``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from mesa.visualization import SolaraViz, solara_viz
 from mesa.visualization.utils import force_update, update_counter
 
 from abm.dashboard import figures as figs
+from abm.dashboard.exercise import ExercisePage
 from abm.dashboard.model import (
     DEFAULT_THREAT,
     OFF,
@@ -183,3 +188,9 @@ page = SolaraViz(
     model_params=model_params,
     name="Hybrid threats and resilience in Belgium",
 )
+
+#: The app's pages: this dashboard at ``/``, the table-top exercise at ``/exercise``.
+routes = [
+    solara.Route(path="/", component=page, label="Dashboard"),
+    solara.Route(path="exercise", component=ExercisePage, label="Table-top exercise"),
+]

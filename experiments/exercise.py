@@ -112,9 +112,16 @@ def write(out: Path, report: dict[str, Any], decisions_yaml: str) -> None:
 
 def run(argv: list[str]) -> int:
     args = parse(argv)
+    # the cheap checks first, then the exercise (composing its configs takes a second)
+    seed = _int(args, "seed", 0, 2**63 - 1)
+    replicates = _int(args, "replicates", 1, MAX_REPLICATES) or 1
+    shift = _shift(args.get("shift"))
+    out = Path(args["out"])
+    check_output_dir("out", out)
+    given = load_decisions(args["decisions"]) if "decisions" in args else None
     exercise = load_exercise(args["exercise"])
-    if "decisions" in args:
-        decisions = load_decisions(args["decisions"])
+    if given is not None:
+        decisions = given
         if decisions.exercise != exercise.name:
             raise ConfigError(
                 "decisions.exercise",
@@ -122,11 +129,6 @@ def run(argv: list[str]) -> int:
             )
     else:
         decisions = DecisionsConfig(exercise=exercise.name)
-    seed = _int(args, "seed", 0, 2**63 - 1)
-    replicates = _int(args, "replicates", 1, MAX_REPLICATES) or 1
-    shift = _shift(args.get("shift"))
-    out = Path(args["out"])
-    check_output_dir("out", out)
     seed = (
         seed
         if seed is not None

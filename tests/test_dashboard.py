@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +16,6 @@ from abm.mitigation import package_cost  # noqa: E402
 from experiments import dashboard as dash  # noqa: E402
 
 ROOT = Path(__file__).parents[1]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOT = ROOT / "outputs" / "dashboard.png"
 
 
@@ -99,92 +92,34 @@ def test_the_page_renders():
 
 
 # ---------------------------------------------------------------------- in a real browser
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def server():
-    port = free_port()
-    solara_cli = Path(sys.executable).with_name("solara")
-    proc = subprocess.Popen(
-        [
-            str(solara_cli),
-            "run",
-            "experiments/dashboard.py",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-open",
-            "--production",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("the dashboard did not start") from None
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
+# (the fixtures ``server`` and ``chromium`` are in conftest.py, shared with the exercise page's)
 @pytest.mark.slow
-def test_in_a_browser_a_day_of_another_package(server):
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).is_file(), f"no Chromium at {CHROMIUM} (make test installs it)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1500, "height": 2200})
-        page.goto(server)
-        page.get_by_text("Run one day").wait_for(timeout=120_000)
-        # Change the package to "combined", compare it with "none", and rebuild the run.
-        for select, option in (("Package", "combined"), ("Compare with", "none")):
-            page.locator(".v-select", has_text=select).first.click()
-            menu = page.locator(".menuable__content__active .v-list-item")
-            menu.filter(has_text=option).first.click()
-        page.get_by_role("button", name="Reset").click()
-        page.get_by_text("with combined").wait_for(timeout=60_000)
-        curves = page.locator(".v-card", has_text="Service per sector").locator("img").first
-        before = curves.get_attribute("src")
+def test_in_a_browser_a_day_of_another_package(server, chromium):
+    page = chromium.new_page(viewport={"width": 1500, "height": 2200})
+    page.goto(server)
+    page.get_by_text("Run one day").wait_for(timeout=120_000)
+    # Change the package to "combined", compare it with "none", and rebuild the run.
+    for select, option in (("Package", "combined"), ("Compare with", "none")):
+        page.locator(".v-select", has_text=select).first.click()
+        menu = page.locator(".menuable__content__active .v-list-item")
+        menu.filter(has_text=option).first.click()
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text("with combined").wait_for(timeout=60_000)
+    curves = page.locator(".v-card", has_text="Service per sector").locator("img").first
+    before = curves.get_attribute("src")
+    page.get_by_role("button", name="Run one day").click()
+    page.get_by_text("Hour 24 of").wait_for(timeout=60_000)
+    page.wait_for_function(
+        "([el, old]) => el.getAttribute('src') !== old",
+        arg=[curves.element_handle(), before],
+        timeout=30_000,
+    )
+    assert curves.get_attribute("src") != before  # the sector curves moved on
+    # A week into the campaign, for a screenshot with something to see.
+    for day in range(2, 8):
         page.get_by_role("button", name="Run one day").click()
-        page.get_by_text("Hour 24 of").wait_for(timeout=60_000)
-        page.wait_for_function(
-            "([el, old]) => el.getAttribute('src') !== old",
-            arg=[curves.element_handle(), before],
-            timeout=30_000,
-        )
-        assert curves.get_attribute("src") != before  # the sector curves moved on
-        # A week into the campaign, for a screenshot with something to see.
-        for day in range(2, 8):
-            page.get_by_role("button", name="Run one day").click()
-            page.get_by_text(f"Hour {24 * day} of").wait_for(timeout=60_000)
-        page.locator(".v-card", has_text="Compare").locator("img").first.wait_for()
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
-        browser.close()
+        page.get_by_text(f"Hour {24 * day} of").wait_for(timeout=60_000)
+    page.locator(".v-card", has_text="Compare").locator("img").first.wait_for()
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000

@@ -229,14 +229,29 @@ MAPPED: dict[str, Mapping] = {
     ),
     # Dashboard: a server that runs until stopped; the browser test starts the same command.
     "make dashboard": Covered(
-        "tests/test_dashboard.py::server",
+        "tests/conftest.py::server",
         ("solara", "experiments/dashboard.py", "--host", "--port", "--no-open"),
         "the browser test serves the recipe's solara command on a free loopback port",
     ),
     "make dashboard HOST=0.0.0.0 PORT=8080": Covered(
-        "tests/test_dashboard.py::server",
+        "tests/conftest.py::server",
         ("solara", "experiments/dashboard.py", "--host", "--port"),
         "the same server; a test must not listen on every interface",
+    ),
+    # Table-top exercises: the replay and its counterfactual run in tests/test_exercise.py.
+    "python -m experiments.exercise exercise=tabletop "
+    "decisions=configs/exercise/tabletop_decisions.yaml out=outputs/exercise": Covered(
+        "tests/test_exercise.py::test_replaying_the_saved_decisions_is_bit_identical",
+        ("cli.main", "exercise=tabletop", "decisions=", "out="),
+        "the same command on decisions played through the session, and its files read back",
+    ),
+    "python -m experiments.exercise exercise=tabletop "
+    "decisions=configs/exercise/tabletop_decisions.yaml out=outputs/exercise_cf "
+    "shift=guards_to_ports:-12 replicates=20": Covered(
+        "tests/test_exercise.py::test_the_report_compares_on_common_random_numbers",
+        ("tabletop_decisions.yaml", "replicates=", "shift=", "guards_to_ports"),
+        "the same report with 3 replicates and the same shift, through the function the "
+        "command calls (its arguments are checked by the bad-input cases)",
     ),
     "make bench AGAINST=<rev>": Skip(
         "experiments.bench",
