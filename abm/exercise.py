@@ -708,7 +708,8 @@ class ExerciseSession:
 
 def _by_point(exercise: Exercise, decisions: DecisionsConfig) -> dict[str, list[str]]:
     """The measures of a decisions file by decision point (extra points by their hour)."""
-    names = {p.name for p in exercise.points}
+    points = {p.name: p for p in exercise.points}
+    names = set(points)
     out: dict[str, list[str]] = {}
     for k, d in enumerate(decisions.decisions):
         if (d.point is None) == (d.at_hour is None):
@@ -720,6 +721,13 @@ def _by_point(exercise: Exercise, decisions: DecisionsConfig) -> dict[str, list[
         if unknown:
             raise ConfigError(
                 f"decisions[{k}].measures", f"measures of the exercise, not {sorted(unknown)}"
+            )
+        point = points.get(key) or DecisionPoint(key, float(d.at_hour or 0.0), key, ())
+        offered = [m.name for m in exercise.offered(point)]
+        later = [name for name in d.measures if name not in offered]
+        if later:
+            raise ConfigError(
+                f"decisions[{k}].measures", f"measures offered at {key}: {', '.join(offered)}"
             )
         out.setdefault(key, []).extend(d.measures)
     return out

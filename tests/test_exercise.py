@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 import yaml
 
+from abm.config.exercise import DecisionConfig, DecisionsConfig
+from abm.errors import ConfigError
 from abm.exercise import (
     ExerciseSession,
     after_action,
     load_decisions,
     load_exercise,
     outcomes,
+    replay,
 )
 from abm.model import HybridThreatModel
 from abm.vocabulary import SECTOR_INDEX
@@ -300,6 +303,10 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, args, expect
             {"exercise": "tabletop", "decisions": [{"point": "tea_time", "measures": []}]},
             "error: decisions[0].point",
         ),
+        (
+            {"exercise": "tabletop", "decisions": [{"at_hour": 3, "measures": ["fly"]}]},
+            "error: decisions[0].measures: measures of the exercise",
+        ),
         ({"exercise": "tabletop", "colour": "red"}, "error: colour"),
         ({"exercise": "${oc.env:HOME}"}, "error: decisions: "),
     ],
@@ -346,3 +353,20 @@ def test_a_bad_exercise_file_is_refused(tmp_path, capsys, change, expected):
     line = capsys.readouterr().err
     assert expected in line and line.count("\n") == 1, line
     assert not out.exists()
+
+
+def test_a_measure_not_offered_yet_is_refused(tmp_path):
+    late = [*MEASURES, {"name": "late", "kind": "activate_plan", "from_hour": 24}]
+    ex = small(tmp_path, measures=late)
+    session = ExerciseSession(ex)
+    session.advance()
+    assert "late" not in {m.name for m in session.available()}
+    with pytest.raises(ConfigError, match=r"first\.measures: one of"):
+        session.decide(["late"])
+    decisions = DecisionsConfig(
+        exercise="small", decisions=[DecisionConfig(point="first", measures=["late"])]
+    )
+    with pytest.raises(ConfigError, match=r"decisions\[0\]\.measures: measures offered at first"):
+        replay(ex, decisions, seed=1)
+    session.advance()  # hour 30: offered now
+    assert session.decide(["late"])[0].measure == "late"
