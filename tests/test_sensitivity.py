@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from SALib.test_functions import Ishigami
 
+import configs
 from abm import load_config
 from abm.errors import ConfigError
 from abm.results import results_yaml
-from abm.uncertainty import apply, load_uncertainty, validate_uncertainty
+from abm.uncertainty import (
+    apply,
+    get_value,
+    load_uncertainty,
+    numeric_leaves,
+    validate_uncertainty,
+)
 from analysis.catalog import build_catalog
 from analysis.sensitivity import (
     OUTCOMES,
@@ -98,6 +106,22 @@ def test_the_shipped_set_is_valid_and_scales_families_of_values():
         assert doubled.world.asset_types[name].repair_median_hours == 2 * t.repair_median_hours
     assert doubled.responders.decision_delay_hours == 30.0
     assert cfg.responders.decision_delay_hours == 24  # the original is untouched
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.stem for p in (Path(configs.__file__).parent / "uncertainty").glob("*.yaml"))
+)
+def test_every_shipped_range_holds_the_shipped_value(name):
+    """A range that leaves out the model's own value explores another model: the shipped
+    contact rate fell to 0.08 while the default set still swept 0.25 to 1, and total_loss
+    then seemed to depend on it alone (ST 0.94)."""
+    cfg = load_config()
+    for key, p in load_uncertainty(name).parameters.items():
+        if p.mode == "scale":
+            assert p.low <= 1.0 <= p.high, key
+            continue
+        for container, leaf in numeric_leaves(cfg, key, p):
+            assert p.low <= get_value(container, leaf) <= p.high, (key, leaf)
 
 
 def test_integer_values_stay_integers(tmp_path):

@@ -406,10 +406,13 @@ class SubserviceConfig:
         "with normal need for the sub-service's capacity: 1, every purchase gets the same share "
         "(the service level falls with the whole demand); 0, normal needs are met first (the "
         "extra demand only takes what is left: purchase limits, shelves refilled during the "
-        "day). Sales still meet as much of the whole demand as capacity allows.",
+        "day). Sales still meet as much of the whole demand as capacity allows. Plausible "
+        "values differ by sub-service: up to 0.5 for food (at 1 the March 2020 rush would "
+        "count as an outage no account reports), up to 1 for cash (a run: every withdrawal "
+        "alike); the range spans both.",
         unit="share",
         valid=SHARE,
-        plausible=(0.0, 0.5),
+        plausible=(0.0, 1.0),
     )
 
 
