@@ -370,3 +370,20 @@ def test_a_measure_not_offered_yet_is_refused(tmp_path):
         replay(ex, decisions, seed=1)
     session.advance()  # hour 30: offered now
     assert session.decide(["late"])[0].measure == "late"
+
+
+def test_decision_points_at_hours_injects_phases_and_every_day(tmp_path):
+    tabletop = load_exercise("tabletop")
+    hours = {p.name: p.hour for p in tabletop.points}
+    phases = {p.name: p.start_hour for p in tabletop.run_config("played").scenario.adversary_phases}
+    injects = {i.name: i.at_hour for i in tabletop.injects}
+    assert hours["first_incidents"] == 12
+    assert hours["destabilisation"] == phases["destabilisation"]
+    assert hours["drones"] == injects["drones_over_airports"]
+    assert list(hours.values()) == sorted(hours.values())
+    daily = small(tmp_path, every_hours=24)
+    assert [(p.name, p.hour) for p in daily.points] == [
+        ("first", 5),
+        ("hour_24", 24),
+        ("second", 30),
+    ]  # the 48 h horizon ends before a point at hour 48
