@@ -91,6 +91,23 @@ def test_the_report_tables_show_played_minus_each_alternative():
     assert "**-3,000** (-25.0%), less loss" in page.headline(REPORT)
     assert "| p1 | 6 | m | 20 |" in page.arm_decisions_table(REPORT["arms"]["played"]["decisions"])
     assert page.markdown_table(["a"], [["x | y"]]).endswith("| x \\| y |")
+    assert page.paired_table(REPORT) == ""  # one replicate: no interval to show
+    paired = {
+        **REPORT,
+        "replicates": 20,
+        "paired": {
+            "no_decisions": {
+                "total_loss": {"mean": -1500.0, "ci95_low": -2500.0, "ci95_high": -500.0, "n": 20}
+            },
+            "automatic": {
+                "total_loss": {"mean": 0.0, "ci95_low": None, "ci95_high": None, "n": 20}
+            },
+        },
+    }
+    lines = page.paired_table(paired).splitlines()
+    assert "mean over 20 replicates" in lines[0]
+    assert lines[2] == "| played minus no_decisions | total_loss | -1,500 | -2,500 to -500 |"
+    assert lines[3] == "| played minus automatic | total_loss | 0 | n/a |"
 
 
 # ---------------------------------------------------------------------- the page's widgets

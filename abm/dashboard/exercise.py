@@ -46,6 +46,9 @@ PREFERRED_OUTCOMES = (
     "transit_completed_fraction",
 )
 MAX_OUTCOMES = 6
+#: Replicates the after-action report may run: the played run alone, or the same decisions on
+#: more replicates for paired differences with intervals.
+REPORT_REPLICATES = (1, 5, 20)
 #: A colour per phase of the crisis organisation, from routine to the federal crisis centre.
 PHASE_COLOURS = {
     "normal": "#55a868",
@@ -182,6 +185,25 @@ def differences_table(report: dict[str, Any]) -> str:
         diffs = (signed(difference(played.get(k), other.get(k))) for k in keys)
         rows.append([f"played minus {arm}", *diffs])
     return markdown_table(["difference", *keys], rows)
+
+
+def paired_table(report: dict[str, Any]) -> str:
+    """Over the report's replicates, played minus each alternative: the mean paired difference
+    and its 95% t-interval, per headline outcome (empty for a report of one replicate)."""
+    paired = report.get("paired")
+    if not paired:
+        return ""
+    rows = []
+    for arm, outcomes in paired.items():
+        for name, d in outcomes.items():
+            interval = (
+                f"{fmt(d['ci95_low'])} to {fmt(d['ci95_high'])}"
+                if number(d.get("ci95_low")) and number(d.get("ci95_high"))
+                else "n/a"
+            )
+            rows.append([f"played minus {arm}", name, signed(d.get("mean")), interval])
+    header = ["difference", "outcome", f"mean over {report['replicates']} replicates", "95% CI"]
+    return markdown_table(header, rows)
 
 
 def headline(report: dict[str, Any]) -> str:
@@ -328,11 +350,19 @@ def AfterAction(session: ExerciseSession, report: dict[str, Any]) -> None:
 
     with solara.Card("After-action report"):
         solara.Markdown(headline(report))
-        solara.Markdown(
-            "One run on one seed: a difference may be the dice's as much as the decisions'. "
-            "Download the decisions and replay them headless with `replicates=20` "
-            "(`python -m experiments.exercise`) for paired differences with 95% intervals."
-        )
+        if report.get("paired"):
+            solara.Markdown(
+                f"#### Over {report['replicates']} replicates (the same decisions, the same "
+                "alternatives, paired): is the difference the decisions' or the dice's?"
+            )
+            solara.Markdown(paired_table(report))
+        else:
+            solara.Markdown(
+                "One run on one seed: a difference may be the dice's as much as the "
+                "decisions'. Choose more replicates before finishing, or replay the downloaded "
+                "decisions headless with `replicates=20` (`python -m experiments.exercise`), "
+                "for paired differences with 95% intervals."
+            )
         solara.Markdown("#### Outcomes of each arm (same crisis, same seed)")
         solara.Markdown(arms_table(report))
         solara.Markdown("#### Played minus each alternative")
@@ -365,11 +395,12 @@ def ExercisePage() -> None:
     report, set_report = solara.use_state(cast(dict[str, Any] | None, None))
     counter, set_counter = solara.use_state(0)
     error, set_error = solara.use_state("")
+    replicates, set_replicates = solara.use_state(1)
 
     def moved(s: ExerciseSession) -> None:
         """The run has moved: redraw everything, and write the report once it is over."""
         if s.finished:
-            set_report(s.after_action())
+            set_report(s.after_action(replicates=replicates))
         set_counter(lambda c: c + 1)
 
     def start() -> None:
@@ -410,6 +441,12 @@ def ExercisePage() -> None:
                     label="Exercise", value=name, values=list(EXERCISES), on_value=set_name
                 )
                 solara.Button("Start exercise", on_click=start, color="primary")
+                solara.Select(
+                    label="Replicates in the after-action report (about 1 s each)",
+                    value=replicates,
+                    values=list(REPORT_REPLICATES),
+                    on_value=set_replicates,
+                )
             if session is not None:
                 ex = session.exercise
                 solara.Markdown(f"**{ex.title}**: {ex.description}")
