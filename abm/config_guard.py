@@ -255,8 +255,16 @@ def _dotted(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
-def _check_file(path: Path, group_package: str, scan: _Scan) -> None:
-    """Refuse what :mod:`abm.config_guard` refuses in one user-supplied YAML file."""
+def read_user_yaml(path: Path) -> Any:
+    """The data of a user-supplied YAML file that is no Hydra config (an exercise, a decisions
+    file), refused as :func:`check_command_line` refuses a config file: malformed YAML,
+    duplicate keys, a resolver call, a ``_target_`` that is not the project's own."""
+    return _check_file(path, "", _Scan())
+
+
+def _check_file(path: Path, group_package: str, scan: _Scan) -> Any:
+    """Refuse what :mod:`abm.config_guard` refuses in one user-supplied YAML file; return its
+    data."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -264,10 +272,11 @@ def _check_file(path: Path, group_package: str, scan: _Scan) -> None:
     except OSError as err:
         raise ConfigError(str(path), err.strerror or "cannot be read") from None
     loader = _Loader(text)
+    data = None
     try:
         node = loader.get_single_node()
         if node is not None:
-            loader.construct_document(node)  # unknown or Python tags fail here, as in Hydra
+            data = loader.construct_document(node)  # unknown or Python tags fail, as in Hydra
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
@@ -280,6 +289,7 @@ def _check_file(path: Path, group_package: str, scan: _Scan) -> None:
     if node is not None:
         _check_defaults(node, path)
         _walk(node, _header_package(text, group_package), path, scan, set())
+    return data
 
 
 def _walk(node: yaml.Node, key: str, path: Path, scan: _Scan, seen: set[int]) -> None:

@@ -53,8 +53,12 @@ from abm.config.exercise import (
     DecisionConfig,
     DecisionsConfig,
     ExerciseConfig,
+    InjectConfig,
     MeasureConfig,
 )
+from abm.config.scenario import HazardConfig
+from abm.config_guard import read_user_yaml
+from abm.dependents import build_dependents
 from abm.errors import ConfigError
 from abm.levers import LEVERS, STOCKED_SECTORS, apply_lever, sector_mask, type_mask
 from abm.mitigation import package_cost
@@ -65,7 +69,6 @@ from abm.world import load_regions
 
 CONFIGS = Path(configs.__file__).parent
 EXERCISE_DIR = CONFIGS / "exercise"
-MITIGATION_DIR = CONFIGS / "mitigation"
 DECISIONS_SUFFIX = "_decisions"
 #: The shipped exercises (their example decisions files end in ``_decisions``).
 EXERCISES = sorted(
@@ -74,8 +77,6 @@ EXERCISES = sorted(
 ARMS = ("played", "no_decisions", "automatic", "package")
 #: Arms in which the crisis centre's automatic rule activates the measures.
 AUTOMATIC_ARMS = ("automatic", "package")
-#: Injects that are incidents (they count for the crisis organisation and its load).
-INCIDENTS = ("incident_report", "mass_casualty")
 HEALTH = SECTOR_INDEX["health"]
 ENERGY = SECTOR_INDEX["energy"]
 
@@ -119,14 +120,11 @@ class Message:
 
 # ---------------------------------------------------------------------------- loading
 def _read_yaml(key: str, path: Path) -> Any:
-    """A YAML file's data, refusing interpolations and resolvers (no code from configs)."""
-    try:
-        text = path.read_text()
-    except OSError as err:
-        raise ConfigError(key, f"a readable file, got {str(path)!r} ({err.strerror})") from None
-    if "${" in text:
-        raise ConfigError(key, f"{path}: interpolations and resolvers ('${{...}}') are refused")
-    data = yaml.safe_load(text)
+    """A YAML file's data, checked as every user-supplied config is (:mod:`abm.config_guard`:
+    no resolver, no duplicate key, no foreign ``_target_``)."""
+    if not path.is_file():
+        raise ConfigError(key, f"an existing file, got {str(path)!r}")
+    data = read_user_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(key, f"{path}: a mapping of keys, got {type(data).__name__}")
     return data
@@ -163,10 +161,9 @@ class Exercise:
         self.name, self.title, self.description = cfg.name, cfg.title, cfg.description
         self.seed = cfg.seed
         check_declared(cfg.crisis_organisation, "crisis_organisation.")
-        for key, group in (("scenario", "scenario"), ("mitigation", "mitigation")):
-            shipped = sorted(p.stem for p in (CONFIGS / group).glob("*.yaml"))
-            if getattr(cfg, key) not in shipped:
-                raise ConfigError(key, f"one of: {', '.join(shipped)}")
+        shipped("scenario", cfg.scenario, "scenario")
+        shipped("mitigation", cfg.mitigation, "mitigation")
+        shipped("mitigation", cfg.package, "package")
         base = load_config(
             cfg.scenario,
             overrides=[*cfg.overrides, f"mitigation={cfg.mitigation}"],
@@ -174,16 +171,18 @@ class Exercise:
             seed=cfg.seed,
         )
         self._base = base
-        shipped_package(cfg.package, "package")
         self._package: dict[str, LeverConfig] | None = None  # composed when first needed
         self.horizon_hours = round(base.horizon_days * 24 / base.dt_hours) * base.dt_hours
         self.measures = {m.name: m for m in cfg.measures}
         if len(self.measures) != len(cfg.measures):
             raise ConfigError("measures", "each measure's name once")
         self.levers = {m.name: self._lever(f"measures[{k}]", m) for k, m in enumerate(cfg.measures)}
-        self._check_measures(base)
+        world = load_world_names(base)
         self.injects = sorted(cfg.injects, key=lambda i: i.at_hour)
-        self._check_injects(base)
+        self._check_injects(world)
+        # a mass-casualty incident loads its area's hospitals as a scenario hazard would
+        base.scenario.hazards.extend(casualty_hazards(self.injects, base))
+        self._check_measures(base, world)
         self.points = self._points(base)
 
     # ------------------------------------------------------------------ checks
@@ -210,25 +209,24 @@ class Exercise:
         lever.label = m.label or m.name
         return lever
 
-    def _check_measures(self, base: RunConfig) -> None:
+    def _check_measures(self, base: RunConfig, w: dict[str, list[str]]) -> None:
+        """The measures, and with them the whole run config (its levers' strengths and
+        targets, as a package's would be; the injects' hazards)."""
         trial = copy.deepcopy(base)
         for name, lever in self.levers.items():
             if lever is not None:
                 trial.mitigation.levers[f"exercise_{name}"] = lever
-        validate(trial)  # the levers' strengths and targets, as a package's would be
-        w = load_world_names(base)
+        validate(trial)
         for k, m in enumerate(self.cfg.measures):
             key = f"measures[{k}]"
-            for name in ("lead", "cost"):
-                value, low, high = (
-                    getattr(m, f"{name}_hours" if name == "lead" else f"{name}_meur"),
-                    getattr(m, f"{name}_low_hours" if name == "lead" else f"{name}_low_meur"),
-                    getattr(m, f"{name}_high_hours" if name == "lead" else f"{name}_high_meur"),
-                )
-                lo = value if low is None else low
-                hi = value if high is None else high
-                if not (math.isfinite(value) and 0 <= lo <= value <= hi < math.inf):
-                    raise ConfigError(f"{key}.{name}", "low <= value <= high, all >= 0")
+            ranges = {
+                "lead_hours": (m.lead_hours, m.lead_low_hours, m.lead_high_hours),
+                "cost_meur": (m.cost_meur, m.cost_low_meur, m.cost_high_meur),
+            }
+            for name, (value, low, high) in ranges.items():
+                low, high = value if low is None else low, value if high is None else high
+                if not 0 <= low <= value <= high < math.inf:
+                    raise ConfigError(f"{key}.{name}", "low <= value <= high, all finite >= 0")
             if m.kind == "guards":
                 unknown = set(m.targets or []) - set(w["asset_types"])
                 if not m.targets or unknown:
@@ -244,8 +242,7 @@ class Exercise:
             if m.kind == "escalate" and m.phase not in LEVELS:
                 raise ConfigError(f"{key}.phase", f"one of: {', '.join(LEVELS)}")
 
-    def _check_injects(self, base: RunConfig) -> None:
-        w = load_world_names(base)
+    def _check_injects(self, w: dict[str, list[str]]) -> None:
         names = [i.name for i in self.cfg.injects]
         if len(set(names)) != len(names):
             raise ConfigError("injects", "each inject's name once")
@@ -260,9 +257,9 @@ class Exercise:
             if i.kind == "mass_casualty":
                 if i.region is None:
                     raise ConfigError(f"{key}.region", "required for a mass-casualty incident")
-                if not 0 <= i.hospitalised <= i.injured or i.duration_hours < 0:
+                if not 0 <= i.hospitalised <= i.injured or i.duration_hours <= 0:
                     raise ConfigError(
-                        f"{key}.hospitalised", "0 <= hospitalised <= injured, duration >= 0"
+                        f"{key}.hospitalised", "0 <= hospitalised <= injured, duration > 0"
                     )
 
     def _points(self, base: RunConfig) -> list[DecisionPoint]:
@@ -333,12 +330,13 @@ class Exercise:
         return cfg
 
 
-def shipped_package(name: str, key: str) -> Path:
-    """The file of a shipped mitigation package, or :class:`ConfigError` naming ``key``."""
-    path = MITIGATION_DIR / f"{name}.yaml"
+def shipped(group: str, name: str, key: str) -> Path:
+    """The file of a shipped config of ``group`` (``configs/<group>/<name>.yaml``), or
+    :class:`ConfigError` naming ``key`` with the shipped names."""
+    path = CONFIGS / group / f"{name}.yaml"
     if not path.is_file():
-        shipped = sorted(p.stem for p in MITIGATION_DIR.glob("*.yaml"))
-        raise ConfigError(key, f"one of: {', '.join(shipped)}")
+        names = sorted(p.stem for p in (CONFIGS / group).glob("*.yaml"))
+        raise ConfigError(key, f"one of: {', '.join(names)}")
     return path
 
 
@@ -346,10 +344,36 @@ def package_levers(name: str, key: str = "lever") -> dict[str, LeverConfig]:
     """The levers of a shipped mitigation package (``configs/mitigation/<name>.yaml``), read
     from its file against the lever schema (composing a whole run config for each would cost
     half a second)."""
-    data = _read_yaml(key, shipped_package(name, key))
+    data = _read_yaml(key, shipped("mitigation", name, key))
     if "defaults" in data:  # a package composed of others (combined): as a run composes it
         return dict(load_config(overrides=[f"mitigation={name}"]).mitigation.levers)
     return {k: _structured(LeverConfig, v) for k, v in (data.get("levers") or {}).items()}
+
+
+def casualty_hazards(injects: list[InjectConfig], cfg: RunConfig) -> list[HazardConfig]:
+    """A hazard without damage per mass-casualty inject: for its duration, the hospitalised
+    add to the health demand of its area (a region or a province) as a share of the area's
+    hospital patients (the health sector's dependents)."""
+    casualties = [i for i in injects if i.kind == "mass_casualty"]
+    if not casualties:
+        return []
+    regions = load_regions(cfg.world.regions_file)
+    patients = build_dependents(
+        regions, cfg.population.reception_baseline_persons, cfg.world.dependents_file
+    ).count[:, HEALTH]
+    return [
+        HazardConfig(
+            name=i.name,
+            at_hour=i.at_hour,
+            duration_hours=i.duration_hours,
+            regions=[str(i.region)],
+            demand={
+                "health": i.hospitalised
+                / max(float(patients[regions.mask(str(i.region))].sum()), 1.0)
+            },
+        )
+        for i in casualties
+    ]
 
 
 def load_world_names(cfg: RunConfig) -> dict[str, list[str]]:
@@ -403,12 +427,13 @@ class ExerciseModel(HybridThreatModel):
         self.exercise = exercise
         self.crisis_centre.automatic = automatic
         self.crisis_organisation = self.organise_crisis(exercise.cfg.crisis_organisation)
+        # incident reports count as incidents (a mass casualty does already, as a hazard)
         self.crisis_centre.add_incidents(
             np.array(
                 [
                     self.script.step_of(i.at_hour) * self.dt
                     for i in exercise.injects
-                    if i.kind in INCIDENTS
+                    if i.kind == "incident_report"
                 ]
             )
         )
@@ -418,9 +443,6 @@ class ExerciseModel(HybridThreatModel):
             self._injects.setdefault(self.script.step_of(inject.at_hour), []).append(k)
         self._pending: dict[int, list[MeasureConfig]] = {}
         self.messages: list[Message] = []
-        #: Extra health demand of mass-casualty incidents: (until hour, per region).
-        self._casualty_demand: list[tuple[float, np.ndarray]] = []
-        self._script_demand: tuple[np.ndarray, np.ndarray] | None = None
         self.communicating = False
 
     @property
@@ -430,28 +452,13 @@ class ExerciseModel(HybridThreatModel):
 
     # ------------------------------------------------------------ phases of a step
     def scenario_events(self, step: int) -> None:
-        """The scenario's events, then the injects and the measures due now; a mass-casualty
-        incident under way adds its hospitalised to its region's health demand."""
+        """The scenario's events (a mass-casualty incident's health demand among them, as a
+        hazard: :func:`casualty_hazards`), then the injects and the measures due now."""
         super().scenario_events(step)
         for k in self._injects.get(step, ()):
             self._land_inject(k)
         for measure in self._pending.pop(step, ()):
             self._take_effect(measure)
-        self._casualty_demand = [(u, d) for u, d in self._casualty_demand if u > self.hour]
-        extra: np.ndarray | None = None
-        for _, demand in self._casualty_demand:
-            extra = demand if extra is None else extra + demand
-        script = self.script
-        base = script.demand
-        if self._script_demand is not None and base is self._script_demand[1]:
-            base = self._script_demand[0]  # the script kept last step's demand: ours on top
-        if extra is not None:
-            combined = base + extra
-            self._script_demand = (base, combined)
-            script.demand = combined
-        else:
-            self._script_demand = None
-            script.demand = base
 
     def responders(self, step: int) -> None:
         """The responders as in every run; then the crisis organisation observes; measures the
@@ -476,19 +483,8 @@ class ExerciseModel(HybridThreatModel):
             Message(self.hour, inject.kind, inject.title or inject.name, inject.text)
         )
         self.log_event("inject", -1, f"{inject.kind}: {inject.title or inject.name}")
-        if inject.kind != "mass_casualty":
-            return
-        self.crisis_organisation.casualties.append((self.hour, inject.injured))
-        region = self.world.regions.mask(str(inject.region))
-        patients = self.dependents.count[:, HEALTH]
-        extra = np.zeros((self.world.regions.n, len(SECTORS)))
-        share = region * patients / max(float(patients[region].sum()), 1.0)
-        # the hospitalised, spread over the province's hospitals by their patients, as a share
-        # of each region's normal health demand
-        extra[:, HEALTH] = np.divide(
-            inject.hospitalised * share, patients, out=np.zeros_like(share), where=patients > 0
-        )
-        self._casualty_demand.append((self.hour + inject.duration_hours, extra))
+        if inject.kind == "mass_casualty":
+            self.crisis_organisation.casualties.append((self.hour, inject.injured))
 
     def order(self, name: str, point: str) -> Decision:
         """The players decide measure ``name`` now: it takes effect when the level whose
@@ -686,11 +682,10 @@ class ExerciseSession:
 
     def decisions_yaml(self) -> str:
         """The decisions file's text: replaying it gives this run bit for bit."""
-        data = OmegaConf.to_container(OmegaConf.structured(self.decisions_file()))
-        assert isinstance(data, dict)
-        for entry in data["decisions"]:
-            for key in [k for k, v in entry.items() if v is None]:
-                del entry[key]
+        data = asdict(self.decisions_file())
+        data["decisions"] = [
+            {k: v for k, v in entry.items() if v is not None} for entry in data["decisions"]
+        ]
         return yaml.safe_dump(data, sort_keys=False)
 
     def after_action(self, replicates: int = 1, shift: tuple[str, float] | None = None) -> dict:
@@ -709,13 +704,12 @@ class ExerciseSession:
 def _by_point(exercise: Exercise, decisions: DecisionsConfig) -> dict[str, list[str]]:
     """The measures of a decisions file by decision point (extra points by their hour)."""
     points = {p.name: p for p in exercise.points}
-    names = set(points)
     out: dict[str, list[str]] = {}
     for k, d in enumerate(decisions.decisions):
         if (d.point is None) == (d.at_hour is None):
             raise ConfigError(f"decisions[{k}]", "exactly one of point and at_hour")
-        if d.point is not None and d.point not in names:
-            raise ConfigError(f"decisions[{k}].point", f"one of: {', '.join(sorted(names))}")
+        if d.point is not None and d.point not in points:
+            raise ConfigError(f"decisions[{k}].point", f"one of: {', '.join(sorted(points))}")
         key = d.point if d.point is not None else extra_name(float(d.at_hour or 0.0))
         unknown = set(d.measures) - set(exercise.measures)
         if unknown:
@@ -811,7 +805,7 @@ NATIONAL_OUTCOMES = (
     "n_cyber_success",
     "cells_found",
 )
-#: Outcomes whose paired differences over replicates the report states.
+#: Outcomes kept per replicate, whose paired differences the report states.
 HEADLINE = ("total_loss", "unmet_need_person_hours", "transit_mean_delay_h")
 
 
@@ -832,13 +826,14 @@ def outcomes(model: HybridThreatModel) -> dict[str, Any]:
     return out
 
 
-def _arm_record(session: ExerciseSession, package_meur: float) -> dict[str, Any]:
+def _arm_record(
+    session: ExerciseSession, results: dict[str, Any], package_meur: float
+) -> dict[str, Any]:
     m = session.model
-    decisions = [asdict(d) for d in session.decisions]
     centre = m.crisis_centre
     return {
-        "outcomes": outcomes(m),
-        "decisions": decisions,
+        "outcomes": results,
+        "decisions": [asdict(d) for d in session.decisions],
         "decisions_cost_meur": float(sum(d.cost_meur for d in session.decisions)),
         "package_cost_meur_per_year": package_meur,
         "alert_hour": centre.alert_hour,
@@ -847,20 +842,6 @@ def _arm_record(session: ExerciseSession, package_meur: float) -> dict[str, Any]
         "national_service": m.national_service.mean(axis=1).tolist(),
         "dt_hours": m.dt,
     }
-
-
-def _paired(played: list[float], other: list[float]) -> dict[str, float | None]:
-    """Mean of the paired differences played - other, with a 95% t-interval."""
-    from scipy import stats
-
-    d = np.array([np.nan if x is None else x for x in played]) - np.array(
-        [np.nan if x is None else x for x in other]
-    )
-    mean = float(d.mean())
-    if d.size < 2 or not np.isfinite(d).all():
-        return {"mean": _number(mean), "ci95_low": None, "ci95_high": None, "n": int(d.size)}
-    half = float(stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size))
-    return {"mean": mean, "ci95_low": mean - half, "ci95_high": mean + half, "n": int(d.size)}
 
 
 def after_action(
@@ -875,11 +856,11 @@ def after_action(
     """The after-action report: the played decisions and the alternatives on common random
     numbers, with the outcomes in natural units.
 
-    Replicate 0 is the run the players saw; with ``replicates`` > 1 the same decisions are
-    also played on replicates 1, 2, ... of the same seed, and the report gives, for the
-    headline outcomes, the paired differences between the played arm and each alternative
-    (mean and 95% t-interval): one run is an anecdote, the interval says how much of the
-    difference the decisions make whatever the dice.
+    Replicate 0 is the run the players saw (``arms``); with ``replicates`` > 1 the same
+    decisions are also played on replicates 1, 2, ... of the same seed. ``replicate_outcomes``
+    holds every arm's headline outcomes per replicate, from which
+    :func:`analysis.after_action.summarise` draws the paired differences and their intervals:
+    one run is an anecdote.
 
     Args:
         exercise: The exercise.
@@ -911,7 +892,9 @@ def after_action(
         exercise.run_config("automatic").mitigation
     )
     records: dict[str, dict[str, Any]] = {}
-    per_replicate: dict[str, list[dict[str, Any]]] = {arm: [] for arm, _ in arms}
+    per_replicate: dict[str, dict[str, list[float | None]]] = {
+        arm: {name: [] for name in HEADLINE} for arm, _ in arms
+    }
     for arm, arm_decisions in arms:
         for r in range(replicates):
             if arm == "played" and r == 0 and played is not None:
@@ -921,21 +904,13 @@ def after_action(
             else:
                 session = ExerciseSession(exercise, seed=seed, replicate=r, arm=arm)
                 session.finish()
+            results = outcomes(session.model)
             if r == 0:
-                records[arm] = _arm_record(session, package_meur if arm == "package" else 0.0)
-            per_replicate[arm].append(outcomes(session.model))
-    differences = {
-        arm: {
-            name: _number(
-                (records["played"]["outcomes"][name] or 0.0)
-                - (records[arm]["outcomes"][name] or 0.0)
-            )
-            for name in HEADLINE
-        }
-        for arm in records
-        if arm != "played"
-    }
-    report: dict[str, Any] = {
+                cost = package_meur if arm == "package" else 0.0
+                records[arm] = _arm_record(session, results, cost)
+            for name in HEADLINE:
+                per_replicate[arm][name].append(results[name])
+    return {
         "exercise": exercise.name,
         "title": exercise.title,
         "scenario": exercise.cfg.scenario,
@@ -952,18 +927,5 @@ def after_action(
         ],
         "decisions": records["played"]["decisions"],
         "arms": records,
-        "differences": differences,
+        "replicate_outcomes": per_replicate,
     }
-    if replicates > 1:
-        report["paired"] = {
-            arm: {
-                name: _paired(
-                    [o[name] for o in per_replicate["played"]],
-                    [o[name] for o in per_replicate[arm]],
-                )
-                for name in HEADLINE
-            }
-            for arm in records
-            if arm != "played"
-        }
-    return report

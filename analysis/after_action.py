@@ -20,7 +20,7 @@ import pandas as pd  # noqa: E402
 
 from abm.vocabulary import SECTORS  # noqa: E402
 from analysis.report import Report  # noqa: E402
-from analysis.tables import readable, to_text  # noqa: E402
+from analysis.tables import describe, readable, to_text  # noqa: E402
 
 #: What each arm is, in a few words.
 ARM_TEXT = {
@@ -42,6 +42,41 @@ HEADLINE = {
     "n_sabotage_success": "attacks",
     "cells_found": "cells",
 }
+
+
+def summarise(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with, for the headline outcomes of ``replicate_outcomes``, played minus
+    each alternative: ``differences`` on the players' run (replicate 0), and with more than
+    one replicate ``paired``, the mean of the paired differences with its 95% t-interval
+    (:func:`analysis.tables.describe`). A difference with a missing side is missing."""
+    runs = report["replicate_outcomes"]
+    played = pd.DataFrame(runs["played"], dtype=float)
+    differences: dict[str, dict[str, float | None]] = {}
+    paired: dict[str, dict[str, dict[str, float | None]]] = {}
+    for arm in runs:
+        if arm == "played":
+            continue
+        d = played - pd.DataFrame(runs[arm], dtype=float)
+        differences[arm] = {name: _value(d[name].iloc[0]) for name in d}
+        stats = describe(d, list(d), lower_bound=None)
+        paired[arm] = {
+            name: {
+                "mean": _value(stats.at[name, "mean"]),
+                "ci95_low": _value(stats.at[name, "ci95_low"]),
+                "ci95_high": _value(stats.at[name, "ci95_high"]),
+                "n": int(d[name].notna().sum()),
+            }
+            for name in d
+        }
+    out = {**report, "differences": differences}
+    if report["replicates"] > 1:
+        out["paired"] = paired
+    return out
+
+
+def _value(x: float) -> float | None:
+    """A number for JSON: None where missing (NaN)."""
+    return None if pd.isna(x) else float(x)
 
 
 def arms_table(report: dict[str, Any]) -> pd.DataFrame:

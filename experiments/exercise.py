@@ -39,7 +39,7 @@ from abm.config.exercise import DecisionsConfig
 from abm.errors import ConfigError
 from abm.exercise import ExerciseSession, after_action, load_decisions, load_exercise, replay
 from abm.study_config import check_output_dir
-from analysis.after_action import render_html, render_text
+from analysis.after_action import render_html, render_text, summarise
 
 KEYS = ("exercise", "decisions", "out", "seed", "replicates", "shift")
 REQUIRED = ("exercise", "out")
@@ -137,8 +137,10 @@ def run(argv: list[str]) -> int:
         else exercise.seed
     )
     played: ExerciseSession = replay(exercise, decisions, seed=seed)  # checks every decision
-    report = after_action(
-        exercise, decisions, seed=seed, replicates=replicates, shift=shift, played=played
+    report = summarise(
+        after_action(
+            exercise, decisions, seed=seed, replicates=replicates, shift=shift, played=played
+        )
     )
     write(out, report, played.decisions_yaml())
     print(render_text(report))

@@ -162,7 +162,7 @@ class InjectConfig:
     text: str = ""
     region: str | None = None
     #: kind mass_casualty: people injured, people still in hospital, and for how many hours the
-    #: hospitalised add to the region's health demand.
+    #: hospitalised add to the health demand of the region (as a scenario hazard would).
     injured: float = 0.0
     hospitalised: float = 0.0
     duration_hours: float = 0.0

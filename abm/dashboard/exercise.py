@@ -400,7 +400,10 @@ def ExercisePage() -> None:
     def moved(s: ExerciseSession) -> None:
         """The run has moved: redraw everything, and write the report once it is over."""
         if s.finished:
-            set_report(s.after_action(replicates=replicates))
+            # the analysis layer draws the paired differences (abm never imports it at load)
+            from analysis.after_action import summarise
+
+            set_report(summarise(s.after_action(replicates=replicates)))
         set_counter(lambda c: c + 1)
 
     def start() -> None:
