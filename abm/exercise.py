@@ -71,8 +71,8 @@ CONFIGS = Path(configs.__file__).parent
 EXERCISE_DIR = CONFIGS / "exercise"
 DECISIONS_SUFFIX = "_decisions"
 #: The shipped exercises (their example decisions files end in ``_decisions``).
-EXERCISES = sorted(
-    p.stem for p in EXERCISE_DIR.glob("*.yaml") if not p.stem.endswith(DECISIONS_SUFFIX)
+EXERCISES = tuple(
+    sorted(p.stem for p in EXERCISE_DIR.glob("*.yaml") if not p.stem.endswith(DECISIONS_SUFFIX))
 )
 ARMS = ("played", "no_decisions", "automatic", "package")
 #: Arms in which the crisis centre's automatic rule activates the measures.

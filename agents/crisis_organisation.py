@@ -54,11 +54,8 @@ class CrisisOrganisation(Responder):
         self.declaring: tuple[int, float, str] | None = None
         #: (hour, injured) of the mass-casualty incidents so far.
         self.casualties: list[tuple[float, float]] = []
-        w = model.world
-        provinces = sorted(set(w.regions.province))
-        #: Province index of every region.
-        self._province = np.array([provinces.index(p) for p in w.regions.province])
-        self._n_provinces = len(provinces)
+        #: The province of every region.
+        self._province = np.asarray(model.world.regions.province)
 
     @property
     def phase_name(self) -> str:
