@@ -39,8 +39,10 @@ NINE_BY_NINE_UNSTABLE = (
     + "]"
 )
 
+#: Two more, "unknown scenario" (scenario=no_such_scenario) and "negative world seed"
+#: (world.seed=-5), are run as a user runs them in test_as_a_user_runs_it, which asserts all
+#: that a case here does; they are not run in-process a second time.
 CASES = {
-    "unknown scenario": (["scenario=no_such_scenario"], "scenario"),
     "wrong type": (["seed=abc"], "seed"),
     "wrong type in a group": (["world.capacity_cv=high"], "world.capacity_cv"),
     "probability above 1": (["world.asset_types.hospital.protection=1.5"], "protection"),
@@ -139,7 +141,6 @@ CASES = {
     # what ended in a traceback, or was accepted silently
     "missing regions file": (["world.regions_file=nope.csv"], "world.regions_file"),
     "missing dependents file": (["world.dependents_file=nope.csv"], "world.dependents_file"),
-    "negative world seed": (["world.seed=-5"], "world.seed"),
     "seed of 2^63": ([f"seed={2**63}"], "seed"),
     "world seed of 2^63": ([f"world.seed={2**63}"], "world.seed"),
     "count beyond 64 bits": ([f"world.operators.banks.crews={2**64}"], "crews"),

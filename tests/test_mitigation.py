@@ -4,6 +4,7 @@ cost); strengths and costs have ordered plausible ranges; a lever starting on da
 nothing before."""
 
 import copy
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -30,14 +31,37 @@ MITIGATIONS = sorted(
 )
 
 
-def arm(scenario, mitigation, metric="total_loss", horizon_days=20):
-    cfg = load_config(scenario, horizon_days=horizon_days, overrides=[f"mitigation={mitigation}"])
+@functools.cache
+def _composed(scenario, mitigation):
+    return load_config(scenario, overrides=[f"mitigation={mitigation}"])
+
+
+def config(scenario=None, mitigation="none", horizon_days=None):
+    """A fresh copy of the composed config: composing costs more than a short run, and several
+    tests compose the same scenario and mitigation. (``none`` is the default mitigation, and no
+    key of the configs interpolates the horizon, so setting it on a copy is what the override
+    ``horizon_days=`` gives: see the ``peacetime`` fixture.)"""
+    cfg = copy.deepcopy(_composed(scenario, mitigation))
+    if horizon_days is not None:
+        cfg.horizon_days = horizon_days
+    return cfg
+
+
+@functools.cache
+def _summaries(scenario, mitigation, horizon_days):
+    """The summaries of one arm's replicates, run once per module: several tests compare the
+    same arm (the no-mitigation arm of a scenario, or one lever) on different outcomes."""
+    cfg = config(scenario, mitigation, horizon_days=horizon_days)
     out = []
     for r in range(REPLICATES):
         model = HybridThreatModel(cfg, rng=11, replicate=r)
         model.run_model()
-        out.append(model.summary()[metric])
-    return np.array(out)
+        out.append(model.summary())
+    return tuple(out)
+
+
+def arm(scenario, mitigation, metric="total_loss", horizon_days=20):
+    return np.array([s[metric] for s in _summaries(scenario, mitigation, horizon_days)])
 
 
 LEVER_TARGETS = {
@@ -84,21 +108,21 @@ def test_combined_lowers_total_loss_on_paired_replicates():
 
 
 def test_a_package_costs_the_sum_of_its_levers():
-    combined = load_config(overrides=["mitigation=combined"]).mitigation
+    combined = config(mitigation="combined").mitigation
     names = sorted(set(MITIGATIONS) - {"none", "combined"})
-    singles = [load_config(overrides=[f"mitigation={name}"]).mitigation for name in names]
+    singles = [config(mitigation=name).mitigation for name in names]
     assert set(combined.levers) == set(names)
     assert package_cost(combined) == pytest.approx(sum(package_cost(m) for m in singles))
     low, high = package_cost_range(combined)
     assert low < package_cost(combined) < high
-    assert package_cost(load_config().mitigation) == 0.0
-    model = HybridThreatModel(load_config(overrides=["mitigation=combined"], horizon_days=1), rng=0)
+    assert package_cost(config().mitigation) == 0.0
+    model = HybridThreatModel(config(mitigation="combined", horizon_days=1), rng=0)
     assert model.summary()["mitigation_cost_meur"] == pytest.approx(package_cost(combined))
     assert model.summary()["mitigation"] == "combined"
 
 
 def test_costs_state_their_basis_and_annualise_over_the_lifetime():
-    cfg = load_config(overrides=["mitigation=combined"])
+    cfg = config(mitigation="combined")
     for name, lever in cfg.mitigation.levers.items():
         assert annualised_cost(lever) == pytest.approx(
             lever.investment_meur / lever.lifetime_years + lever.yearly_meur
@@ -122,7 +146,7 @@ def test_costs_state_their_basis_and_annualise_over_the_lifetime():
         low,
         high,
     )
-    assert cost_columns(load_config().mitigation) == dict.fromkeys(columns, 0.0)
+    assert cost_columns(config().mitigation) == dict.fromkeys(columns, 0.0)
 
 
 @pytest.mark.parametrize(
@@ -144,7 +168,7 @@ def test_plausible_ranges_hold_their_values(field, value, key, hardening):
 
 @pytest.fixture(scope="module")
 def hardening():
-    cfg = load_config(overrides=["mitigation=hardening"])
+    cfg = config(mitigation="hardening")
     validate(cfg)
     return cfg
 
@@ -153,9 +177,7 @@ def test_a_mitigation_starting_on_day_30_leaves_days_0_to_29_identical():
     start = 30 * 24
     runs = {}
     for mitigation in ("none", "combined"):
-        cfg = load_config(
-            "hybrid_campaign", horizon_days=40, overrides=[f"mitigation={mitigation}"]
-        )
+        cfg = config("hybrid_campaign", mitigation, horizon_days=40)
         for lever in cfg.mitigation.levers.values():
             lever.start_hour = start
         # a third strike window after the levers start, so that they have something to do
@@ -178,9 +200,7 @@ def test_a_mitigation_starting_on_day_30_leaves_days_0_to_29_identical():
 
 def test_every_arm_has_the_same_world():
     worlds = [
-        HybridThreatModel(
-            load_config(overrides=[f"mitigation={m}"], horizon_days=1), rng=2, replicate=3
-        ).world
+        HybridThreatModel(config(mitigation=m, horizon_days=1), rng=2, replicate=3).world
         for m in ("none", "combined")
     ]
     assert np.array_equal(worlds[0].capacity, worlds[1].capacity)

@@ -49,7 +49,7 @@ SMOKE = ("replicates=1", "horizon_days=2")
 #: The study at smoke size: the unmitigated campaign and one mitigation, so the ranking has a
 #: row (all 14 arms cost about 1 s of Hydra composition each and test nothing more); with
 #: ``n_jobs=1`` joblib runs them in the sweep's process instead of starting two workers, each
-#: of which would cost its own imports. The increments of ``combined`` (12 more jobs) are run by
+#: of which would cost its own imports. Increments inside ``combined`` are run by
 #: tests/test_report.py's fixture, and lever samples need single levers: neither runs here.
 STUDY_SMOKE = ("mitigation=none,combined", "hydra.launcher.n_jobs=1", "--no-increments")
 
@@ -164,15 +164,15 @@ MAPPED: dict[str, Mapping] = {
     ),
     # Sweeps: the presets already run at smoke size in tests/test_sweeps.py.
     ".venv/bin/python -m experiments.run -m +experiment=mitigation_comparison size=smoke": Covered(
-        "tests/test_sweeps.py::serial",
+        "tests/test_sweeps.py::COMPARISON",
         ("+experiment=mitigation_comparison", "size=smoke"),
-        "the serial sweep of the joblib and catalog tests",
+        "the serial sweep of the joblib and catalog tests (under scenario=cyber_only)",
     ),
     ".venv/bin/python -m experiments.run -m +experiment=mitigation_comparison "
     "scenario=cyber_only size=full": Covered(
-        "tests/test_sweeps.py::test_mitigation_comparison_takes_a_scenario",
+        "tests/test_sweeps.py::COMPARISON",
         ("+experiment=mitigation_comparison", "scenario=cyber_only"),
-        "the same sweep at size=smoke",
+        "the same sweep at size=smoke (test_mitigation_comparison_takes_a_scenario checks it)",
     ),
     ".venv/bin/python -m experiments.run -m +experiment=scenario_matrix size=smoke": Covered(
         "tests/test_sweeps.py::test_every_preset_runs_at_smoke_size",
@@ -189,7 +189,7 @@ MAPPED: dict[str, Mapping] = {
     "... -m +experiment=mitigation_comparison hydra/launcher=joblib hydra.launcher.n_jobs=8": (
         Covered(
             "tests/test_sweeps.py::test_mitigation_comparison_with_joblib_equals_the_serial_run",
-            ("+experiment=mitigation_comparison", "joblib"),
+            ("COMPARISON", "joblib"),
             "the same sweep through joblib at smoke size, on the 2 workers of the test machine",
         )
     ),

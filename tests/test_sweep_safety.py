@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -62,11 +63,13 @@ def snapshot(directory: Path) -> dict[str, tuple[int, int]]:
 def test_a_second_sweep_into_a_directory_in_use_is_refused_and_the_first_keeps_it(tmp_path):
     """The issue's scenario: two sweeps with other seeds into one directory (whose job names
     leave the seed out) on two launchers. The second stops in one line with exit 2 while the
-    first runs (the owner it names is the first's pid), and writes nothing; the directory ends
-    with the first sweep's seed in every job, all complete and readable."""
+    first is under way (the owner it names is the first's pid), and writes nothing; the
+    directory ends with the first sweep's seed in every job, all complete and readable."""
     out = tmp_path / "sweep"
-    # long enough (about 10 s) for the second to start while the first runs
-    sweep = ["mitigation=none,combined,prebunking", "replicates=4", "horizon_days=60"]
+    # The first is paused (SIGSTOP) as soon as it owns the directory and resumed once the second
+    # has ended: it is under way when the second starts however fast the model, so two one-day
+    # jobs do (a sweep long enough to outlast the second's start was racy).
+    sweep = list(TINY)
     log = tmp_path / "first.err"
     with log.open("w") as err:
         first = subprocess.Popen(
@@ -74,15 +77,21 @@ def test_a_second_sweep_into_a_directory_in_use_is_refused_and_the_first_keeps_i
         )
     lock = out / ".sweep.lock"
     try:
-        # the second starts as soon as the first owns the directory (its pid in the lock file),
-        # while the first still composes its jobs: both take seconds to start
+        # the second starts as soon as the first owns the directory (its pid in the lock file)
         deadline = time.monotonic() + 300
         while first.poll() is None and not (
             lock.exists() and f'"pid": {first.pid}' in lock.read_text()
         ):
             assert time.monotonic() < deadline, "the first sweep took no lock"
             time.sleep(0.05)
+        assert first.poll() is None, log.read_text()[-3000:]
+        os.kill(first.pid, signal.SIGSTOP)
+        _, status = os.waitpid(first.pid, os.WUNTRACED)  # returns once it has stopped
+        assert os.WIFSTOPPED(status), "the first sweep ended before the second started"
+        before = snapshot(out)
         second = run(sweep_command([*sweep, "seed=1"], out, launcher="joblib", n_jobs=2))
+        assert snapshot(out) == before, second.stderr[-3000:]  # the refused one wrote nothing
+        os.kill(first.pid, signal.SIGCONT)
         assert first.wait(timeout=600) == 0, log.read_text()[-3000:]
     finally:
         if first.poll() is None:
@@ -95,7 +104,7 @@ def test_a_second_sweep_into_a_directory_in_use_is_refused_and_the_first_keeps_i
     written = [out / "multirun.yaml", *out.glob("*/.hydra/*.yaml")]
     assert not [p for p in written if "seed=1" in p.read_text()]
     catalog = build_catalog(out)
-    assert catalog.job.nunique() == 3 and (catalog.status == "complete").all()
+    assert catalog.job.nunique() == 2 and (catalog.status == "complete").all()
     assert set(catalog.seed) == {0}
     for f in out.glob("*/*.parquet"):
         pd.read_parquet(f)  # every file readable
