@@ -52,8 +52,10 @@ class AssetState:
     damaged_at: np.ndarray  # hour of the damage (nan: none)
     in_repair: np.ndarray
     repair_end: np.ndarray  # hour the repair under way ends (inf: none)
-    #: Hours the repair of the current damage takes once a crew starts, drawn at the damage
-    #: (nan: not damaged), so crews and priorities never change how long a repair takes.
+    #: Hours the repair of the current damage takes once a crew starts, drawn at the damage,
+    #: so crews and priorities never change how long a repair takes; once repaired, those of
+    #: the last repair (the event log reports them even when it ended in the step it started);
+    #: nan: never damaged.
     repair_hours: np.ndarray
     #: Hour the parts for the current damage are on site (nan: not damaged): the damage hour,
     #: or later when a long-lead item must be made or shipped (no spare was left).
@@ -209,7 +211,6 @@ class AssetState:
             self.in_repair[done] = False
             self.damaged_at[done] = np.nan
             self.repair_end[done] = np.inf
-            self.repair_hours[done] = np.nan
             self.parts_at[done] = np.nan
         return done
 

@@ -178,3 +178,15 @@ def test_dispatch_with_kept_bounds_equals_a_full_scan(monkeypatch):
     assert fast.events == full.events
     assert np.array_equal(fast.assets.repair_end, full.assets.repair_end)
     assert np.array_equal(fast.operators.busy_peak, full.operators.busy_peak)
+
+
+def test_a_repair_shorter_than_a_step_logs_the_hours_it_took():
+    """A repair started and finished within one step is logged with its drawn hours (it was
+    logged as "nan h": the finished repair's hours were cleared before the log read them)."""
+    model = HybridThreatModel(load_config("peacetime", horizon_days=1), rng=0)
+    asset = int(np.flatnonzero(model.world.criticality == model.world.criticality.max())[0])
+    model.operators.response_hours[:] = 0.0
+    model.assets.damage(np.array([asset]), 0.0, np.array([0.4]), np.array([0.0]))
+    model.step()
+    mine = [(kind, detail) for _, kind, a, detail in model.events if a == asset]
+    assert ("repair_start", "0.4 h") in mine and ("repaired", "") in mine, mine
