@@ -32,19 +32,15 @@ MITIGATIONS = sorted(
 
 
 @functools.cache
-def _composed(scenario, mitigation):
-    return load_config(scenario, overrides=[f"mitigation={mitigation}"])
+def _composed(scenario, mitigation, horizon_days):
+    keywords = {} if horizon_days is None else {"horizon_days": horizon_days}
+    return load_config(scenario, overrides=[f"mitigation={mitigation}"], **keywords)
 
 
 def config(scenario=None, mitigation="none", horizon_days=None):
     """A fresh copy of the composed config: composing costs more than a short run, and several
-    tests compose the same scenario and mitigation. (``none`` is the default mitigation, and no
-    key of the configs interpolates the horizon, so setting it on a copy is what the override
-    ``horizon_days=`` gives: see the ``peacetime`` fixture.)"""
-    cfg = copy.deepcopy(_composed(scenario, mitigation))
-    if horizon_days is not None:
-        cfg.horizon_days = horizon_days
-    return cfg
+    tests compose the same one."""
+    return copy.deepcopy(_composed(scenario, mitigation, horizon_days))
 
 
 @functools.cache

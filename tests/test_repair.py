@@ -184,7 +184,7 @@ def test_a_repair_shorter_than_a_step_logs_the_hours_it_took():
     """A repair started and finished within one step is logged with its drawn hours (it was
     logged as "nan h": the finished repair's hours were cleared before the log read them)."""
     model = HybridThreatModel(load_config("peacetime", horizon_days=1), rng=0)
-    asset = int(np.flatnonzero(model.world.criticality == model.world.criticality.max())[0])
+    asset = int(np.argmax(model.world.criticality))
     model.operators.response_hours[:] = 0.0
     model.assets.damage(np.array([asset]), 0.0, np.array([0.4]), np.array([0.0]))
     model.step()
